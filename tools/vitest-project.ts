@@ -1,0 +1,13 @@
+import { defineProject, type UserWorkspaceConfig } from "vitest/config";
+
+/**
+ * Shared vitest project settings: tests import each workspace package's TypeScript
+ * sources through the `@ftpkit/source` export condition, so no build is needed first.
+ */
+export function ftpkitProject(name: string, extra: UserWorkspaceConfig["test"] = {}) {
+  return defineProject({
+    resolve: { conditions: ["@ftpkit/source", "module", "node", "import", "default"] },
+    ssr: { resolve: { conditions: ["@ftpkit/source", "node", "import", "default"] } },
+    test: { name, ...extra },
+  });
+}
