@@ -1,0 +1,12 @@
+export {
+  describeReplyCode,
+  isNegativeReply,
+  isPositiveReply,
+  isValidReplyCode,
+  REPLY_CODES,
+  type ReplyClass,
+  type ReplyCodeInfo,
+  type ReplyGroup,
+  replyClass,
+  replyGroup,
+} from "./reply-codes.js";

@@ -1,0 +1,292 @@
+/**
+ * Theory of operation (server session):
+ * Rule 1: this machine is the whole server side of the FTP conversation. It decides every
+ *         reply; the I/O layer only carries out what it asks (events) and reports back
+ *         (handle* methods). It never touches a socket, a file or a clock.
+ * Rule 2: one command runs at a time (RFC 959 §5.4 sequences are strictly ordered). Lines
+ *         that arrive meanwhile wait, up to `maxQueuedCommands`; then `wantsInput` turns
+ *         false and the I/O layer stops reading, so a flooding client gets back-pressure.
+ * Rule 3: while a transfer runs, ABOR, STAT and QUIT are handled at once (RFC 959 §4.1.3
+ *         "Certain commands (such as ABOR, STAT, QUIT) may be sent over the control
+ *         connection while a data transfer is in progress").
+ * Rule 4: time is an input: `now` comes with every call that can start a timer, and the
+ *         I/O layer asks `pollTimeout()` when to call `handleTimeout(now)`.
+ *
+ * Call order for the I/O layer: construct (the 220 greeting is queued), then loop:
+ * feed input (`receiveData`, `receiveEof`, `handle*Result`, `handleTimeout`), then drain
+ * `nextEvent()` until it returns NEED_DATA or PAUSED, acting on each event in order, then
+ * re-arm one timer from `pollTimeout()`.
+ */
+import { COMMANDS, type CommandSpec, canonicalVerb, type DecodedLine } from "../../command/index.js";
+import { NEED_DATA, PAUSED } from "../../sentinels.js";
+import { type PassiveResult, type Pending, SessionCore } from "./core.js";
+import { HANDLERS, type Handler } from "./handlers/index.js";
+import { finishTransfer, preliminaryText } from "./handlers/transfers.js";
+import type { AuthResult, ServerEvent, ServerSessionOptions, StorageResult, TransferResult } from "./types.js";
+
+export type { PassiveResult };
+
+export class ServerSession {
+  private readonly core: SessionCore;
+  private readonly queued: DecodedLine[] = [];
+
+  /** Creates the session and queues the 220 greeting (RFC 959 §5.4 connection establishment). */
+  constructor(options: ServerSessionOptions) {
+    this.core = new SessionCore(options, options.maxLineLength);
+    this.core.reply(220, this.core.options.greeting);
+  }
+
+  // ---- getters --------------------------------------------------------------
+
+  /** False once the session has closed, or while too many commands wait (back-pressure). */
+  get wantsInput(): boolean {
+    return !this.core.closed && this.queued.length < this.core.options.maxQueuedCommands;
+  }
+
+  get isClosed(): boolean {
+    return this.core.closed;
+  }
+
+  get loggedIn(): boolean {
+    return this.core.state.login === "logged-in";
+  }
+
+  get user(): string | undefined {
+    return this.core.state.user;
+  }
+
+  get workingDirectory(): string {
+    return this.core.state.cwd;
+  }
+
+  get secure(): boolean {
+    return this.core.state.secure;
+  }
+
+  /** True while a transfer request is with the I/O layer. */
+  get transferring(): boolean {
+    return this.core.pending?.kind === "transfer";
+  }
+
+  // ---- inputs ---------------------------------------------------------------
+
+  /** Bytes from the control connection. */
+  receiveData(bytes: Uint8Array, now: number): void {
+    if (this.core.closed) return;
+    this.core.now = now;
+    this.core.decoder.receiveData(bytes);
+    this.pump();
+  }
+
+  /** The client closed the control connection. A running transfer is aborted. */
+  receiveEof(now?: number): void {
+    if (this.core.closed) return;
+    if (now !== undefined) this.core.now = now;
+    const pending = this.core.pending;
+    if (pending?.kind === "transfer") this.core.emit({ type: "abort-transfer", id: pending.id });
+    if (this.core.state.data?.mode === "passive") this.core.emit({ type: "close-data" });
+    this.core.close("eof");
+  }
+
+  /** Deadlines: delayed replies, the login timeout and the idle timeout. */
+  handleTimeout(now: number): void {
+    const core = this.core;
+    if (core.closed) return;
+    core.now = now;
+    const pending = core.pending;
+    if (pending?.kind === "delay") {
+      if (now < pending.release) return;
+      core.pending = undefined;
+      pending.onRelease();
+      this.pump();
+      return;
+    }
+    if (core.state.login !== "logged-in") {
+      if (now >= core.connectedAt + core.options.loginTimeout) {
+        this.abortForTimeout();
+        core.reply(421, "Timeout: login took too long, closing control connection.");
+        core.close("login-timeout");
+      }
+      return;
+    }
+    if (pending === undefined && now >= core.lastActivity + core.options.idleTimeout) {
+      core.dropDataSetup();
+      core.reply(421, "Timeout: no activity, closing control connection.");
+      core.close("idle-timeout");
+    }
+  }
+
+  /** The answer to an `authenticate` event. */
+  handleAuthResult(id: number, result: AuthResult, now?: number): void {
+    const pending = this.take("auth", id, now);
+    pending?.onResult(result);
+    this.pump();
+  }
+
+  /** The answer to a `storage` event. */
+  handleStorageResult(id: number, result: StorageResult, now?: number): void {
+    const pending = this.take("storage", id, now);
+    pending?.onResult(result);
+    this.pump();
+  }
+
+  /** The answer to an `open-passive` event: the address to advertise, or failure. */
+  handlePassiveResult(id: number, result: PassiveResult, now?: number): void {
+    const pending = this.take("passive", id, now);
+    pending?.onResult(result);
+    this.pump();
+  }
+
+  /** The answer to a `secure-control` event: whether the TLS handshake succeeded. */
+  handleSecureResult(id: number, ok: boolean, now?: number): void {
+    const pending = this.take("secure", id, now);
+    pending?.onResult(ok);
+    this.pump();
+  }
+
+  /**
+   * The transfer's source or target is ready (file opened, listing read): the 150 reply is
+   * sent now (RFC 959 §5.4: "1yz" before the data). For STOU give the chosen `name`; for
+   * RETR the `size` if known.
+   */
+  handleTransferStarted(id: number, info: { name?: string; size?: number } = {}, now?: number): void {
+    const pending = this.core.pending;
+    if (now !== undefined) this.core.now = now;
+    if (pending?.kind !== "transfer" || pending.id !== id || pending.transfer.started) return;
+    pending.transfer.started = true;
+    this.core.reply(150, preliminaryText(pending.transfer, info));
+  }
+
+  /** The transfer ended (completed, failed or aborted). */
+  handleTransferResult(id: number, result: TransferResult, now?: number): void {
+    const core = this.core;
+    const pending = core.pending;
+    if (now !== undefined) core.now = now;
+    if (pending?.kind !== "transfer" || pending.id !== id) return;
+    core.pending = undefined;
+    core.lastActivity = core.now;
+    finishTransfer(core, pending.transfer, result);
+    this.pump();
+  }
+
+  // ---- outputs --------------------------------------------------------------
+
+  /**
+   * The next action for the I/O layer, in order; `PAUSED` while the session waits for a
+   * result it asked for, `NEED_DATA` while it waits for the client.
+   */
+  nextEvent(): ServerEvent | typeof NEED_DATA | typeof PAUSED {
+    const event = this.core.takeEvent();
+    if (event !== undefined) return event;
+    if (this.core.closed) return NEED_DATA;
+    const pending = this.core.pending;
+    return pending !== undefined && pending.kind !== "transfer" && pending.kind !== "delay" ? PAUSED : NEED_DATA;
+  }
+
+  /** When `handleTimeout` should next be called (ms on the caller's clock), if ever. */
+  pollTimeout(): number | undefined {
+    const core = this.core;
+    if (core.closed) return undefined;
+    const pending = core.pending;
+    if (pending?.kind === "delay") return pending.release;
+    if (core.state.login !== "logged-in") return core.connectedAt + core.options.loginTimeout;
+    if (pending === undefined) return core.lastActivity + core.options.idleTimeout;
+    return undefined;
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  private take<K extends Pending["kind"]>(
+    kind: K,
+    id: number,
+    now: number | undefined,
+  ): Extract<Pending, { kind: K }> | undefined {
+    const pending = this.core.pending;
+    if (now !== undefined) this.core.now = now;
+    if (pending === undefined || pending.kind !== kind || !("id" in pending) || pending.id !== id) return undefined;
+    this.core.pending = undefined;
+    return pending as Extract<Pending, { kind: K }>;
+  }
+
+  private abortForTimeout(): void {
+    const pending = this.core.pending;
+    if (pending?.kind === "transfer") this.core.emit({ type: "abort-transfer", id: pending.id });
+    this.core.dropDataSetup();
+  }
+
+  /** Processes lines until one needs the I/O layer, input runs out or the queue is full. */
+  private pump(): void {
+    const core = this.core;
+    while (!core.closed) {
+      if (core.pending !== undefined) {
+        if (this.queued.length >= core.options.maxQueuedCommands) return;
+        const line = core.decoder.nextLine();
+        if (line === NEED_DATA) return;
+        if (core.pending.kind === "transfer" && line.ok && COMMANDS[line.command.verb].allowedDuringTransfer) {
+          this.duringTransfer(line);
+          continue;
+        }
+        this.queued.push(line);
+        continue;
+      }
+      const line = this.queued.shift() ?? core.decoder.nextLine();
+      if (line === NEED_DATA) return;
+      this.dispatch(line);
+    }
+  }
+
+  /** RFC 959 §4.1.3: ABOR, STAT and QUIT while a transfer runs. */
+  private duringTransfer(line: Extract<DecodedLine, { ok: true }>): void {
+    const core = this.core;
+    const pending = core.pending;
+    if (pending?.kind !== "transfer") return;
+    core.emit({ type: "command", command: line.command });
+    switch (line.command.verb) {
+      case "QUIT":
+        // RFC 959 §4.1.1 QUIT: "If a file transfer is in progress, the connection will remain
+        // open for result response and the server will then close it."
+        pending.transfer.quitAfter = true;
+        return;
+      case "ABOR":
+        HANDLERS.ABOR(core, line.command);
+        return;
+      default:
+        HANDLERS.STAT(core, line.command as never);
+    }
+  }
+
+  private dispatch(line: DecodedLine): void {
+    const core = this.core;
+    core.lastActivity = core.now;
+    if (!line.ok) {
+      core.state.renameFrom = undefined;
+      core.emit({ type: "protocol-error", code: line.error.code, line: line.line.slice(0, 200) });
+      if (line.error.code === "FTP_ERR_EPSV_PROTO" || line.error.code === "FTP_ERR_EPRT_PROTO") {
+        // RFC 2428 §2: "522 Network protocol not supported, use (1,2)".
+        core.reply(522, `Network protocol not supported, use (${core.options.family === 4 ? 1 : 2})`);
+      } else {
+        core.reply(line.error.replyHint, line.error.message.slice(0, 200));
+      }
+      return;
+    }
+    const command = line.command;
+    core.emit({ type: "command", command });
+    const verb = canonicalVerb(command.verb);
+    const spec: CommandSpec = COMMANDS[verb];
+    // RFC 959 §4.1.3 RNTO: "This command must immediately follow a RNFR command".
+    if (verb !== "RNTO") core.state.renameFrom = undefined;
+    if (core.options.requireTlsForControl && !core.state.secure && !spec.allowedBeforeSecure) {
+      core.reply(530, "TLS required: use AUTH TLS first.");
+      return;
+    }
+    if (spec.needsLogin && core.state.login !== "logged-in") {
+      core.reply(530, "Please login with USER and PASS.");
+      return;
+    }
+    if (spec.permission !== undefined && verb !== "STAT" && !core.state.permissions.has(spec.permission)) {
+      core.reply(550, "Permission denied.");
+      return;
+    }
+    (HANDLERS[verb as keyof typeof HANDLERS] as Handler<typeof verb>)(core, command as never);
+  }
+}

@@ -1,0 +1,66 @@
+import type { Permission } from "../../command/index.js";
+import type { LoginState } from "./login-state.js";
+import type { DataEndpoint, HashAlgorithm } from "./types.js";
+
+/** Everything a server session remembers between commands (RFC 959 §5.1 minimum state and extensions). */
+export interface SessionState {
+  login: LoginState;
+  user: string | undefined;
+  permissions: Set<Permission>;
+  fxp: boolean;
+  requireSecureData: boolean;
+  cwd: string;
+  /** RFC 959 §3.1.1: the default representation type is ASCII. */
+  representation: "ascii" | "binary";
+  restOffset: number;
+  renameFrom: string | undefined;
+  data: DataEndpoint | undefined;
+  /** RFC 2428 §3: after EPSV ALL only EPSV may set up data connections. */
+  epsvAll: boolean;
+  secure: boolean;
+  pbsz: boolean;
+  prot: "C" | "P";
+  mlstFacts: string[];
+  hashAlgorithm: HashAlgorithm;
+  failedLogins: number;
+  host: string | undefined;
+}
+
+/** MLSx facts offered (RFC 3659 §7.8), and which are on by default (marked `*` in FEAT). */
+export const MLST_FACTS = ["type", "size", "modify", "perm", "unique", "unix.mode"] as const;
+export const DEFAULT_MLST_FACTS = ["type", "size", "modify", "perm", "unix.mode"];
+
+export const ALL_PERMISSIONS: readonly Permission[] = [
+  "list",
+  "read",
+  "write",
+  "append",
+  "delete",
+  "rename",
+  "mkdir",
+  "rmdir",
+  "chmod",
+];
+
+export function initialState(secure: boolean): SessionState {
+  return {
+    login: "no-user",
+    user: undefined,
+    permissions: new Set(),
+    fxp: false,
+    requireSecureData: false,
+    cwd: "/",
+    representation: "ascii",
+    restOffset: 0,
+    renameFrom: undefined,
+    data: undefined,
+    epsvAll: false,
+    secure,
+    pbsz: false,
+    prot: "C",
+    mlstFacts: [...DEFAULT_MLST_FACTS],
+    hashAlgorithm: "SHA-256",
+    failedLogins: 0,
+    host: undefined,
+  };
+}

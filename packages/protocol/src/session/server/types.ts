@@ -1,0 +1,158 @@
+import type { HostPort } from "../../address/index.js";
+import type { Command, Permission } from "../../command/index.js";
+import type { StorageErrorKind } from "../storage-errors.js";
+
+/** A directory entry or file status, as a storage back-end reports it. */
+export interface EntryInfo {
+  readonly name: string;
+  readonly type: "file" | "directory" | "symlink" | "other";
+  readonly size: number;
+  readonly modifiedAt: Date;
+  /** Unix permission bits (e.g. 0o644), when the storage has them. */
+  readonly mode?: number;
+  readonly owner?: string;
+  readonly group?: string;
+  readonly hardLinks?: number;
+  /** Symlink target, shown in listings as `name -> target`. */
+  readonly target?: string;
+  /** A stable identifier for the MLSx `unique` fact (RFC 3659 §7.5.2). */
+  readonly unique?: string;
+}
+
+/** Hash algorithms of draft-bryan-ftpext-hash, by their FEAT names. */
+export type HashAlgorithm = "SHA-256" | "SHA-1" | "MD5" | "CRC32";
+
+/** What the server's account lookup answered. */
+export type AuthResult =
+  | {
+      readonly ok: true;
+      /** Allowed actions; "all" grants every {@link Permission}. */
+      readonly permissions: "all" | readonly Permission[];
+      /** Starting directory (virtual, default `/`). */
+      readonly home?: string;
+      /** Allow PORT/EPRT to a foreign address and PASV/EPSV data connections from one (FXP). */
+      readonly fxp?: boolean;
+      /** Require PROT P for this account's transfers (RFC 4217 §9), overriding the server policy. */
+      readonly requireSecureData?: boolean;
+    }
+  | { readonly ok: false; readonly message?: string; readonly close?: boolean };
+
+/** A storage operation the I/O layer must carry out. Paths are virtual, absolute and normalized. */
+export type StorageRequest =
+  | { readonly op: "stat"; readonly path: string }
+  | { readonly op: "list"; readonly path: string }
+  | { readonly op: "mkdir"; readonly path: string }
+  | { readonly op: "rmdir"; readonly path: string }
+  | { readonly op: "delete"; readonly path: string }
+  | { readonly op: "rename"; readonly from: string; readonly to: string }
+  | { readonly op: "set-mtime"; readonly path: string; readonly mtime: Date }
+  | { readonly op: "chmod"; readonly path: string; readonly mode: number }
+  | { readonly op: "hash"; readonly path: string; readonly algorithm: HashAlgorithm };
+
+/** The value a successful storage operation yields, by operation. */
+export type StorageValue = {
+  stat: EntryInfo;
+  list: readonly EntryInfo[];
+  mkdir: undefined;
+  rmdir: undefined;
+  delete: undefined;
+  rename: undefined;
+  "set-mtime": undefined;
+  chmod: undefined;
+  hash: { readonly digest: string; readonly size: number };
+};
+
+export type StorageResult<T = unknown> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: StorageErrorKind };
+
+/** Where the data connection for the next transfer comes from (RFC 959 §3.2). */
+export type DataEndpoint = { readonly mode: "passive" } | { readonly mode: "active"; readonly target: HostPort };
+
+export type TransferKind = "retr" | "stor" | "appe" | "stou" | "list" | "nlst" | "mlsd";
+
+/** A transfer the I/O layer must run over a data connection. */
+export interface TransferRequest {
+  readonly kind: TransferKind;
+  /** Virtual path: the file, or the directory to list. For STOU, the directory or the requested name. */
+  readonly path: string;
+  /** REST offset (RFC 3659 §5) for retr/stor; 0 otherwise. */
+  readonly offset: number;
+  /** TYPE A converts line ends (RFC 959 §3.1.1.1); TYPE I sends bytes as they are. */
+  readonly representation: "ascii" | "binary";
+  readonly data: DataEndpoint;
+  /** PROT P: the data connection is TLS (RFC 4217 §9). */
+  readonly protect: boolean;
+  /** LIST/NLST options (e.g. "a", "la") and MLSD facts (RFC 3659 §7.9). */
+  readonly listOptions: string;
+  readonly facts: readonly string[];
+  /** Permissions of the account, for the MLSx `perm` fact. */
+  readonly permissions: ReadonlySet<Permission>;
+}
+
+/** How a transfer ended. */
+export type TransferResult =
+  | { readonly ok: true; readonly bytes: number }
+  | { readonly ok: false; readonly error: StorageErrorKind | TransferFailure; readonly bytes?: number };
+
+/** Failures of the data connection itself (RFC 959 §4.2.2: 425, 426). */
+export type TransferFailure = "data-connection" | "aborted" | "connection-lost" | "timeout";
+
+/** Actions the server session asks the I/O layer to take, in order. */
+export type ServerEvent =
+  | { readonly type: "reply"; readonly code: number; readonly lines: readonly string[]; readonly bytes: Uint8Array }
+  | { readonly type: "command"; readonly command: Command }
+  | { readonly type: "authenticate"; readonly id: number; readonly user: string; readonly password: string }
+  | { readonly type: "login"; readonly user: string }
+  | { readonly type: "login-failed"; readonly user: string; readonly attempts: number }
+  | { readonly type: "storage"; readonly id: number; readonly request: StorageRequest }
+  | { readonly type: "open-passive"; readonly id: number; readonly family: 4 | 6 }
+  | { readonly type: "close-data" }
+  | { readonly type: "transfer"; readonly id: number; readonly request: TransferRequest }
+  | { readonly type: "abort-transfer"; readonly id: number }
+  | { readonly type: "secure-control"; readonly id: number }
+  | { readonly type: "protocol-error"; readonly code: string; readonly line: string }
+  | { readonly type: "close"; readonly reason: CloseReason };
+
+export type CloseReason = "quit" | "idle-timeout" | "login-timeout" | "too-many-failures" | "eof" | "refused";
+
+export interface ServerSessionOptions {
+  /** The control connection's remote address (for the bounce check, RFC 2577 §3). */
+  readonly peerAddress: string;
+  /** Address family of the control connection (PASV is IPv4-only, RFC 2428 §1). */
+  readonly family?: 4 | 6;
+  /** The clock at construction, in milliseconds (time is an input; the core reads no clock). */
+  readonly now: number;
+  /** 220 greeting text. */
+  readonly greeting?: string | readonly string[];
+  /** The control connection is already TLS (implicit FTPS). */
+  readonly secure?: boolean;
+  readonly tls?: {
+    /** AUTH TLS offered. */
+    readonly available: boolean;
+    /** USER/PASS refused with 530 on a clear control connection. */
+    readonly requireForControl?: boolean;
+    /** Transfers refused with 521 unless PROT P (RFC 4217 §9). */
+    readonly requireForData?: boolean;
+  };
+  /** Milliseconds of inactivity after login before 421 and close (default 300000, vsftpd's idle_session_timeout). */
+  readonly idleTimeout?: number;
+  /** Milliseconds allowed from connect to login (default 60000). */
+  readonly loginTimeout?: number;
+  /** Failed PASS attempts per connection before 421 and close (default 3, vsftpd's max_login_fails). */
+  readonly maxLoginAttempts?: number;
+  /** Delay in ms before answering a failed login (default 1000, vsftpd's delay_failed_login). */
+  readonly failedLoginDelay?: number;
+  /** Longest command line in bytes (default 8192). */
+  readonly maxLineLength?: number;
+  /** Commands buffered while one runs, before the session stops asking for input (default 64). */
+  readonly maxQueuedCommands?: number;
+  /** Hash algorithms for HASH (default all four). */
+  readonly hashAlgorithms?: readonly HashAlgorithm[];
+  /** RFC 7151 host names accepted by HOST; undefined accepts any. */
+  readonly virtualHosts?: readonly string[];
+  /** The storage supports SITE CHMOD. */
+  readonly chmod?: boolean;
+  /** SYST answer (default "UNIX Type: L8", which every client understands). */
+  readonly systemType?: string;
+}

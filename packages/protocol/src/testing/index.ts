@@ -1,0 +1,3 @@
+export { ConnectionPair, type ConnectionPairOptions, type WireRecord } from "./connection-pair.js";
+export { FakeClock } from "./fake-clock.js";
+export { MemoryStore } from "./memory-store.js";

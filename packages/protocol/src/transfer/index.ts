@@ -1,0 +1,1 @@
+export { AsciiDecoder, AsciiEncoder } from "./ascii.js";
