@@ -32,7 +32,9 @@ export function parseCommand(line: string): Command {
   const rawArgument = space === -1 ? undefined : line.slice(space + 1);
   if (word === "") throw new LocalProtocolError("empty command line", { replyHint: 500, code: "FTP_ERR_EMPTY" });
   if (!isVerb(word)) {
-    throw new LocalProtocolError(`'${word.slice(0, MAX_ECHO)}': command not understood`, {
+    // Echo only printable ASCII: the text goes back to the client inside a reply.
+    const echo = word.slice(0, MAX_ECHO).replace(/[^\x21-\x7e]/g, "?");
+    throw new LocalProtocolError(`'${echo}': command not understood`, {
       replyHint: 500,
       code: "FTP_ERR_UNKNOWN_COMMAND",
     });

@@ -91,6 +91,8 @@ export class SessionCore {
   lastActivity: number;
   pending: Pending | undefined;
   closed = false;
+  /** The server is shutting down: close with 421 once nothing is pending. */
+  shuttingDown = false;
   private events: ServerEvent[] = [];
   private eventHead = 0;
   private nextId = 1;
@@ -122,7 +124,8 @@ export class SessionCore {
 
   /** Queues a reply (RFC 959 §4.2); the text never contains host paths. */
   reply(code: number, lines: string | readonly string[]): void {
-    const list = typeof lines === "string" ? [lines] : lines;
+    // Text that may echo client input must never break the reply framing (RFC 959 §4.2).
+    const list = (typeof lines === "string" ? [lines] : lines).map((l) => l.replace(/[\r\n\0]/g, "?"));
     this.emit({ type: "reply", code, lines: list, bytes: encodeReply(code, list) });
   }
 

@@ -1,3 +1,4 @@
+import { fc, test } from "@fast-check/vitest";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseListing, parseMlsdListing } from "../../listing/index.js";
 import { parseQuotedPathname } from "../../reply/index.js";
@@ -438,4 +439,30 @@ describe("framing and flow", () => {
     expect(events.at(-1)).toEqual({ type: "close", reason: "eof" });
     expect(s.isClosed).toBe(true);
   });
+});
+
+describe("robustness", () => {
+  it("answers a line of control bytes with 500 (regression: NUL echoed into a reply threw)", () => {
+    const p = pair();
+    p.sendRaw(new Uint8Array([0, 10, 13, 0x7f, 13, 10]));
+    p.drive();
+    expect(p.wire.filter((w) => w.from === "server").map((w) => text(w.bytes).slice(0, 3))).toEqual(["220", "500", "500"]);
+  });
+
+  test.prop([fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 6 })], { numRuns: 10_000 })(
+    "never throws on arbitrary client bytes, whatever the I/O layer answers",
+    (chunks) => {
+      const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, failedLoginDelay: 0 });
+      for (const chunk of chunks) {
+        s.receiveData(chunk, 0);
+        for (let e = s.nextEvent(); typeof e === "object"; e = s.nextEvent()) {
+          if (e.type === "authenticate") s.handleAuthResult(e.id, { ok: true, permissions: "all" }, 0);
+          if (e.type === "storage") s.handleStorageResult(e.id, { ok: false, error: "not-found" }, 0);
+          if (e.type === "open-passive") s.handlePassiveResult(e.id, { ok: true, address: { host: "127.0.0.1", port: 5000 } }, 0);
+          if (e.type === "transfer") s.handleTransferResult(e.id, { ok: false, error: "data-connection" }, 0);
+          if (e.type === "secure-control") s.handleSecureResult(e.id, true, 0);
+        }
+      }
+    },
+  );
 });

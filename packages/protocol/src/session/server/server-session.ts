@@ -33,6 +33,12 @@ export class ServerSession {
   /** Creates the session and queues the 220 greeting (RFC 959 §5.4 connection establishment). */
   constructor(options: ServerSessionOptions) {
     this.core = new SessionCore(options, options.maxLineLength);
+    if (options.refuse !== undefined) {
+      // RFC 959 §5.4: 421 instead of 220 when the service is not available.
+      this.core.reply(421, options.refuse);
+      this.core.close("refused");
+      return;
+    }
     this.core.reply(220, this.core.options.greeting);
   }
 
@@ -114,6 +120,22 @@ export class ServerSession {
       core.reply(421, "Timeout: no activity, closing control connection.");
       core.close("idle-timeout");
     }
+  }
+
+  /**
+   * The server is shutting down. Without a running request the session answers 421 and
+   * closes now; otherwise a running transfer (or storage/login request) finishes first and
+   * is answered, then 421 and close (RFC 959 §4.2: "421 Service not available, closing
+   * control connection. This may be a reply to any command if the service knows it must
+   * shut down"). Lines not yet processed are dropped. To cut a transfer short, the I/O layer
+   * stops it and reports `handleTransferResult(id, { ok: false, error: "aborted" })`.
+   */
+  handleShutdown(now?: number): void {
+    const core = this.core;
+    if (core.closed) return;
+    if (now !== undefined) core.now = now;
+    core.shuttingDown = true;
+    this.pump();
   }
 
   /** The answer to an `authenticate` event. */
@@ -218,6 +240,13 @@ export class ServerSession {
   private pump(): void {
     const core = this.core;
     while (!core.closed) {
+      if (core.shuttingDown && core.pending === undefined) {
+        this.queued.length = 0;
+        core.dropDataSetup();
+        core.reply(421, "Server shutting down, closing control connection.");
+        core.close("shutdown");
+        return;
+      }
       if (core.pending !== undefined) {
         if (this.queued.length >= core.options.maxQueuedCommands) return;
         const line = core.decoder.nextLine();

@@ -114,7 +114,14 @@ export type ServerEvent =
   | { readonly type: "protocol-error"; readonly code: string; readonly line: string }
   | { readonly type: "close"; readonly reason: CloseReason };
 
-export type CloseReason = "quit" | "idle-timeout" | "login-timeout" | "too-many-failures" | "eof" | "refused";
+export type CloseReason =
+  | "quit"
+  | "idle-timeout"
+  | "login-timeout"
+  | "too-many-failures"
+  | "eof"
+  | "refused"
+  | "shutdown";
 
 export interface ServerSessionOptions {
   /** The control connection's remote address (for the bounce check, RFC 2577 §3). */
@@ -125,6 +132,12 @@ export interface ServerSessionOptions {
   readonly now: number;
   /** 220 greeting text. */
   readonly greeting?: string | readonly string[];
+  /**
+   * Refuse the connection: the greeting is replaced by `421 <refuse>` and the session closes
+   * at once (RFC 959 §5.4, connection establishment: "120, 220, 421"). For a server over its
+   * connection limits.
+   */
+  readonly refuse?: string;
   /** The control connection is already TLS (implicit FTPS). */
   readonly secure?: boolean;
   readonly tls?: {

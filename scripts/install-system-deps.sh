@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite drives, once per machine (idempotent, fast
+# when done). Needs root (CI runs as root on a fresh Debian 12). Each area's installer is
+# called from here so that one command prepares everything.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+  echo "install-system-deps: not root; assuming the system packages are already installed" >&2
+  exit 0
+fi
+for installer in test/interop/peers/install.sh; do
+  if [ -f "$installer" ]; then
+    echo "install-system-deps: $installer"
+    bash "$installer"
+  fi
+done
