@@ -441,12 +441,80 @@ describe("framing and flow", () => {
   });
 });
 
+describe("refusal and shutdown", () => {
+  const drain = (s: ServerSession) => {
+    const events = [];
+    for (let e = s.nextEvent(); e !== NEED_DATA && e !== PAUSED; e = s.nextEvent()) events.push(e);
+    return events;
+  };
+  const replyCodes = (events: ReturnType<typeof drain>) => events.flatMap((e) => (e.type === "reply" ? [e.code] : []));
+
+  it("replaces the greeting with 421 and closes when refused (RFC 959 §5.4)", () => {
+    const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, refuse: "Too many connections." });
+    const events = drain(s);
+    expect(events.map((e) => e.type)).toEqual(["reply", "close"]);
+    expect(events[0]).toMatchObject({ code: 421, lines: ["Too many connections."] });
+    expect(events[1]).toEqual({ type: "close", reason: "refused" });
+    expect(s.isClosed).toBe(true);
+    s.receiveData(new TextEncoder().encode("USER a\r\n"), 0);
+    expect(drain(s)).toEqual([]);
+  });
+
+  it("closes an idle session at once with 421 on shutdown", () => {
+    const p = loggedIn();
+    p.request("PASV");
+    p.server.handleShutdown(p.clock.now());
+    const events = drain(p.server);
+    expect(events.map((e) => e.type)).toEqual(["close-data", "reply", "close"]);
+    expect(events[1]).toMatchObject({ code: 421 });
+    expect(events[2]).toEqual({ type: "close", reason: "shutdown" });
+  });
+
+  it("lets a running transfer finish, answers it, then 421 and close; queued lines are dropped", () => {
+    const p = loggedIn({ holdTransfers: true, files: { "/f": "data" } });
+    p.request("EPSV");
+    p.request("RETR", "f");
+    p.server.handleShutdown(p.clock.now());
+    expect(p.server.isClosed).toBe(false);
+    expect(drain(p.server)).toEqual([]);
+    p.server.receiveData(new TextEncoder().encode("NOOP\r\n"), p.clock.now());
+    const transfer = p.serverEvents.findLast((e) => e.type === "transfer");
+    p.server.handleTransferResult(
+      transfer?.type === "transfer" ? transfer.id : -1,
+      { ok: true, bytes: 4 },
+      p.clock.now(),
+    );
+    const events = drain(p.server);
+    expect(replyCodes(events)).toEqual([226, 421]);
+    expect(events.at(-1)).toEqual({ type: "close", reason: "shutdown" });
+  });
+
+  it("answers an aborted transfer with 426 before the 421", () => {
+    const p = loggedIn({ holdTransfers: true, files: { "/f": "data" } });
+    p.request("EPSV");
+    p.request("RETR", "f");
+    p.server.handleShutdown(p.clock.now());
+    const transfer = p.serverEvents.findLast((e) => e.type === "transfer");
+    p.server.handleTransferResult(
+      transfer?.type === "transfer" ? transfer.id : -1,
+      { ok: false, error: "aborted" },
+      p.clock.now(),
+    );
+    expect(replyCodes(drain(p.server))).toEqual([426, 421]);
+    expect(p.server.isClosed).toBe(true);
+  });
+});
+
 describe("robustness", () => {
   it("answers a line of control bytes with 500 (regression: NUL echoed into a reply threw)", () => {
     const p = pair();
     p.sendRaw(new Uint8Array([0, 10, 13, 0x7f, 13, 10]));
     p.drive();
-    expect(p.wire.filter((w) => w.from === "server").map((w) => text(w.bytes).slice(0, 3))).toEqual(["220", "500", "500"]);
+    expect(p.wire.filter((w) => w.from === "server").map((w) => text(w.bytes).slice(0, 3))).toEqual([
+      "220",
+      "500",
+      "500",
+    ]);
   });
 
   test.prop([fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 6 })], { numRuns: 10_000 })(
@@ -458,7 +526,8 @@ describe("robustness", () => {
         for (let e = s.nextEvent(); typeof e === "object"; e = s.nextEvent()) {
           if (e.type === "authenticate") s.handleAuthResult(e.id, { ok: true, permissions: "all" }, 0);
           if (e.type === "storage") s.handleStorageResult(e.id, { ok: false, error: "not-found" }, 0);
-          if (e.type === "open-passive") s.handlePassiveResult(e.id, { ok: true, address: { host: "127.0.0.1", port: 5000 } }, 0);
+          if (e.type === "open-passive")
+            s.handlePassiveResult(e.id, { ok: true, address: { host: "127.0.0.1", port: 5000 } }, 0);
           if (e.type === "transfer") s.handleTransferResult(e.id, { ok: false, error: "data-connection" }, 0);
           if (e.type === "secure-control") s.handleSecureResult(e.id, true, 0);
         }
