@@ -13,7 +13,7 @@
  *         I/O layer asks `pollTimeout()` when to call `handleTimeout(now)`.
  *
  * Call order for the I/O layer: construct (the 220 greeting is queued), then loop:
- * feed input (`receiveData`, `receiveEof`, `handle*Result`, `handleTimeout`), then drain
+ * feed input (`receiveData`, `receiveEof`, `handle*Result`, `handleTimeout`, `handleShutdown`), then drain
  * `nextEvent()` until it returns NEED_DATA or PAUSED, acting on each event in order, then
  * re-arm one timer from `pollTimeout()`.
  */
