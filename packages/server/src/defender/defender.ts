@@ -1,0 +1,164 @@
+import { EventEmitter } from "node:events";
+import { BlockList, isIP } from "node:net";
+import { normalizeIp } from "@ftpkit/protocol";
+import { z } from "zod";
+import { type BanRecord, type DefenderStore, MemoryDefenderStore } from "./defender-store.js";
+
+/**
+ * The defender scores what each remote address does wrong and bans an address whose score
+ * passes a threshold within an observation window, for a ban time that grows with each
+ * new ban (as SFTPGo's defender does). Time is an input (`now`), so tests need no clock.
+ */
+
+/** Misbehaviour the server reports. */
+export type OffenceKind = "login-failed" | "protocol-error" | "bounce-refused" | "over-limit" | "no-login";
+
+export const defenderOptionsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** Score at which an address is banned. */
+    threshold: z.number().positive().default(15),
+    /** Points per offence. */
+    scores: z
+      .object({
+        "login-failed": z.number().nonnegative().default(2),
+        "protocol-error": z.number().nonnegative().default(1),
+        "bounce-refused": z.number().nonnegative().default(5),
+        "over-limit": z.number().nonnegative().default(3),
+        "no-login": z.number().nonnegative().default(1),
+      })
+      .default({ "login-failed": 2, "protocol-error": 1, "bounce-refused": 5, "over-limit": 3, "no-login": 1 }),
+    /** Scores older than this no longer count (ms, default 30 min). */
+    observationWindow: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
+    /** First ban length (ms, default 30 min). */
+    banTime: z
+      .number()
+      .int()
+      .positive()
+      .default(30 * 60_000),
+    /** Each further ban of the same address lasts this many times longer (default 2). */
+    banTimeFactor: z.number().min(1).default(2),
+    /** Longest ban (ms, default 24 h). */
+    maxBanTime: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * 60 * 60_000),
+    /** Addresses and CIDR ranges never scored or banned (e.g. "10.0.0.0/8", "::1"). */
+    allowList: z.array(z.string()).default([]),
+  })
+  .strict();
+
+export type DefenderOptions = z.input<typeof defenderOptionsSchema>;
+type ResolvedDefenderOptions = z.output<typeof defenderOptionsSchema>;
+
+export interface DefenderEvents {
+  ban: [{ address: string; until: Date; score: number; count: number }];
+  unban: [{ address: string; reason: "expired" | "manual" }];
+}
+
+export class Defender extends EventEmitter<DefenderEvents> {
+  readonly options: ResolvedDefenderOptions;
+  private readonly allow = new BlockList();
+  private readonly store: DefenderStore;
+
+  /** @throws ZodError naming the bad option. */
+  constructor(options: DefenderOptions = {}, store: DefenderStore = new MemoryDefenderStore()) {
+    super();
+    this.options = defenderOptionsSchema.parse(options);
+    this.store = store;
+    for (const entry of this.options.allowList) addToBlockList(this.allow, entry);
+  }
+
+  /** True for an address on the allow-list. */
+  isAllowed(address: string): boolean {
+    const ip = canonical(address);
+    const family = isIP(ip);
+    return family !== 0 && this.allow.check(ip, family === 4 ? "ipv4" : "ipv6");
+  }
+
+  /** Whether the address is banned now. A ban that has run out is lifted here (and `unban` emitted). */
+  async isBanned(address: string, now: number): Promise<boolean> {
+    if (!this.options.enabled || this.isAllowed(address)) return false;
+    const ip = canonical(address);
+    const ban = await this.store.getBan(ip);
+    if (ban === undefined || ban.lifted) return false;
+    if (ban.until > now) return true;
+    await this.lift(ip, ban);
+    return false;
+  }
+
+  /** Records an offence; returns whether the address is now banned and its score. */
+  async record(address: string, offence: OffenceKind, now: number): Promise<{ banned: boolean; score: number }> {
+    if (!this.options.enabled || this.isAllowed(address)) return { banned: false, score: 0 };
+    const ip = canonical(address);
+    const points = this.options.scores[offence];
+    if (points === 0) return { banned: false, score: 0 };
+    const existing = await this.store.getBan(ip);
+    if (existing !== undefined && !existing.lifted && existing.until > now) return { banned: true, score: 0 };
+    const score = await this.store.addScore(ip, points, now, this.options.observationWindow);
+    if (score < this.options.threshold) return { banned: false, score };
+    const count = (existing?.count ?? 0) + 1;
+    const length = Math.min(this.options.maxBanTime, this.options.banTime * this.options.banTimeFactor ** (count - 1));
+    const until = now + length;
+    await this.store.setBan(ip, { until, count });
+    this.emit("ban", { address: ip, until: new Date(until), score, count });
+    return { banned: true, score };
+  }
+
+  /** Lifts every ban whose time is over, emitting `unban` for each. Call it now and then. */
+  async expire(now: number): Promise<void> {
+    for (const ban of await this.store.listBans()) {
+      if (!ban.lifted && ban.until <= now) await this.lift(ban.address, ban);
+    }
+  }
+
+  private async lift(address: string, ban: BanRecord): Promise<void> {
+    await this.store.setBan(address, { until: ban.until, count: ban.count, lifted: true });
+    this.emit("unban", { address, reason: "expired" });
+  }
+
+  /** Lifts a ban by hand. */
+  async unban(address: string): Promise<boolean> {
+    const ip = canonical(address);
+    const removed = await this.store.removeBan(ip);
+    if (removed) this.emit("unban", { address: ip, reason: "manual" });
+    return removed;
+  }
+
+  /** The bans in force at `now`. */
+  async bans(now: number): Promise<Array<{ address: string; until: Date; count: number }>> {
+    return (await this.store.listBans())
+      .filter((b) => !b.lifted && b.until > now)
+      .map((b) => ({ address: b.address, until: new Date(b.until), count: b.count }));
+  }
+}
+
+/** One spelling per address, so `::ffff:1.2.3.4` and `1.2.3.4` share a score. */
+function canonical(address: string): string {
+  try {
+    return normalizeIp(address);
+  } catch {
+    return address;
+  }
+}
+
+function addToBlockList(list: BlockList, entry: string): void {
+  const [address, prefix] = entry.split("/");
+  const ip = canonical(address ?? "");
+  const family = isIP(ip);
+  if (family === 0) throw new Error(`defender allowList: not an IP address or CIDR range: ${entry}`);
+  const type = family === 4 ? "ipv4" : "ipv6";
+  if (prefix === undefined) list.addAddress(ip, type);
+  else {
+    const bits = Number(prefix);
+    if (!Number.isInteger(bits) || bits < 0 || bits > (family === 4 ? 32 : 128)) {
+      throw new Error(`defender allowList: bad prefix length in ${entry}`);
+    }
+    list.addSubnet(ip, bits, type);
+  }
+}
