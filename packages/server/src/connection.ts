@@ -1,0 +1,603 @@
+/**
+ * Theory of operation (server connection):
+ * Rule 1: one Connection per control socket; it owns one ServerSession and does only I/O.
+ *         Every reply comes from the session; nothing here formats FTP text.
+ * Rule 2: the loop (STYLE S8): socket data -> `session.receiveData(bytes, now)`; then drain
+ *         `nextEvent()` acting on each event in order (reply writes are corked together);
+ *         then re-arm ONE timer from `pollTimeout()` and pause the socket while the session
+ *         does not want input (or the client does not read our replies).
+ * Rule 3: what the session asks for that takes time (authenticate, storage, passive listener,
+ *         transfer) runs asynchronously; its answer goes back through `handle*` followed by
+ *         the same drain. An answer arriving after the session closed is dropped.
+ * Rule 4: nothing outlives the connection: on close the timer, the passive listener, the
+ *         transfer and the account's file system are all released, and `closed` resolves
+ *         only when they are.
+ *
+ * The control socket is a plain `net.Socket` today; FTPS (RFC 4217) will swap it for a
+ * TLSSocket on `secure-control`, which is why the socket is a replaceable field.
+ */
+import type { Socket } from "node:net";
+import {
+  type AuthResult,
+  type CloseReason,
+  canonicalVerb,
+  ipFamily,
+  isIPv4,
+  NEED_DATA,
+  normalizeIp,
+  PAUSED,
+  type PassiveResult,
+  redactCommand,
+  type ServerEvent,
+  ServerSession,
+  type StorageRequest,
+  type StorageResult,
+  type TransferRequest,
+} from "@ftpkit/protocol";
+import { type Account, type Authenticator, resolvePermissions } from "./account.js";
+import { connectActive } from "./data/active.js";
+import { DataConnectionError, PassiveListener } from "./data/passive-listener.js";
+import type { PortPool } from "./data/port-pool.js";
+import { publishCommand, publishReply, publishSession } from "./diagnostics.js";
+import { FtpServerError } from "./errors/index.js";
+import type { FtpServerEvents } from "./events.js";
+import { storageErrorKindOf } from "./fs/index.js";
+import type { ResolvedOptions } from "./options.js";
+import { runStorage } from "./storage.js";
+import { Transfer } from "./transfer/transfer.js";
+import { failed, type TransferOutcome } from "./transfer/transfer-context.js";
+
+/** Replies queued towards a client that does not read them, before we stop reading its commands. */
+const CONTROL_WRITE_LIMIT = 256 * 1024;
+/** After our last reply and FIN, how long we wait for the client to close before destroying. */
+const LINGER_MS = 2000;
+
+/** What a connection needs from its server. @internal */
+export interface ConnectionHost {
+  readonly options: ResolvedOptions;
+  readonly authenticate: Authenticator;
+  readonly ports: PortPool;
+  emit<K extends keyof FtpServerEvents>(event: K, ...args: FtpServerEvents[K]): void;
+  reportError(error: FtpServerError): void;
+  /** Counts a session for `user`; false when `max` sessions already run. */
+  claimSession(user: string, max: number | undefined): boolean;
+  releaseSession(user: string): void;
+  connectionClosed(connection: Connection): void;
+}
+
+/**
+ * One control connection (RFC 959 §2.3 "control connection"): the I/O driver of a
+ * {@link ServerSession}.
+ */
+export class Connection {
+  readonly id: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  /** Local address of the control connection: passive listeners bind here. */
+  readonly localAddress: string;
+  readonly refused: boolean;
+  /** Resolves once the socket is closed and everything the connection held is released. */
+  readonly closed: Promise<void>;
+  socket: Socket;
+
+  private readonly host: ConnectionHost;
+  private readonly session: ServerSession;
+  private resolveClosed!: () => void;
+  private account: Account | undefined;
+  private accountUser: string | undefined;
+  private user: string | undefined;
+  private passive: PassiveListener | undefined;
+  private transfer: Transfer | undefined;
+  private transferDone: Promise<void> | undefined;
+  private storageDone: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt: number | undefined;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private pumping = false;
+  private pumpAgain = false;
+  private closeReason: CloseReason | "socket-closed" | "aborted" | undefined;
+  private socketClosed = false;
+
+  constructor(host: ConnectionHost, id: number, socket: Socket, options: { refuse?: string } = {}) {
+    this.host = host;
+    this.id = id;
+    this.socket = socket;
+    this.refused = options.refuse !== undefined;
+    this.remoteAddress = normalizeIp(socket.remoteAddress ?? "0.0.0.0");
+    this.remotePort = socket.remotePort ?? 0;
+    this.localAddress = normalizeIp(socket.localAddress ?? "0.0.0.0");
+    this.closed = new Promise((resolve) => {
+      this.resolveClosed = resolve;
+    });
+    const o = host.options;
+    this.session = new ServerSession({
+      peerAddress: this.remoteAddress,
+      family: ipFamily(this.remoteAddress) ?? 4,
+      now: Date.now(),
+      greeting: o.greeting,
+      idleTimeout: o.limits.idleTimeout,
+      loginTimeout: o.limits.loginTimeout,
+      maxLoginAttempts: o.limits.maxLoginAttempts,
+      failedLoginDelay: o.limits.failedLoginDelay,
+      maxLineLength: o.limits.maxLineLength,
+      // Whether the account's file system has chmod is known only after login; without it SITE CHMOD gets 502.
+      chmod: true,
+      ...(o.virtualHosts === undefined ? {} : { virtualHosts: o.virtualHosts }),
+      ...(o.hashAlgorithms === undefined ? {} : { hashAlgorithms: o.hashAlgorithms }),
+      ...(options.refuse === undefined ? {} : { refuse: options.refuse }),
+    });
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("end", () => this.onEnd());
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      publishSession({ type: "socket-error", connectionId: this.id, code: error.code });
+    });
+    socket.on("drain", () => this.updateFlow());
+    socket.on("close", () => this.onSocketClose());
+    this.pump();
+  }
+
+  /** The logged-in user, if any. */
+  get userName(): string | undefined {
+    return this.user;
+  }
+
+  /** True while a transfer runs. */
+  get transferring(): boolean {
+    return this.transfer !== undefined;
+  }
+
+  /** Graceful shutdown: 421 now, or after the running transfer. */
+  shutdown(): void {
+    if (this.socketClosed) return;
+    this.session.handleShutdown(Date.now());
+    this.pump();
+  }
+
+  /** Stops the running transfer (426), which lets a shutdown proceed (421 and close). */
+  abortTransfer(): void {
+    this.closeReason ??= "aborted";
+    this.transfer?.stop("aborted");
+  }
+
+  /** Closes the socket now. */
+  destroy(): void {
+    this.closeReason ??= "aborted";
+    this.transfer?.stop("aborted");
+    this.socket.destroy();
+  }
+
+  // ---- the loop ---------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.session.isClosed) return; // after our close: read only to see the client's FIN
+    this.session.receiveData(chunk, Date.now());
+    this.pump();
+  }
+
+  private onEnd(): void {
+    this.session.receiveEof(Date.now());
+    this.pump();
+  }
+
+  /** Drains the session's events, acting on each in order; then re-arms the timer and flow control. */
+  private pump(): void {
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    try {
+      do {
+        this.pumpAgain = false;
+        const socket = this.socket;
+        const cork = !socket.destroyed;
+        if (cork) socket.cork();
+        try {
+          for (;;) {
+            const event = this.session.nextEvent();
+            if (event === NEED_DATA || event === PAUSED) break;
+            this.act(event);
+          }
+        } finally {
+          if (cork) socket.uncork();
+        }
+      } while (this.pumpAgain);
+    } catch (cause) {
+      this.host.reportError(
+        new FtpServerError("internal error in the connection loop", {
+          code: "FTP_ERR_INTERNAL",
+          connectionId: this.id,
+          cause,
+        }),
+      );
+      this.destroy();
+    } finally {
+      this.pumping = false;
+    }
+    this.armTimer();
+    this.updateFlow();
+  }
+
+  private act(event: ServerEvent): void {
+    switch (event.type) {
+      case "reply":
+        if (!this.socket.destroyed && this.socket.writable) this.socket.write(event.bytes);
+        publishReply({ connectionId: this.id, code: event.code, lines: event.lines });
+        return;
+      case "command":
+        publishCommand({ connectionId: this.id, verb: event.command.verb, line: redactCommand(event.command) });
+        // RFC 959 §4.1.1 REIN: the account is flushed (the session resets itself right after this event).
+        if (canonicalVerb(event.command.verb) === "REIN") {
+          this.releaseAccount();
+          this.user = undefined;
+        }
+        return;
+      case "authenticate":
+        void this.authenticate(event.id, event.user, event.password);
+        return;
+      case "login":
+        this.user = event.user;
+        publishSession({ type: "login", connectionId: this.id, user: event.user });
+        this.host.emit("login", { connectionId: this.id, user: event.user, remoteAddress: this.remoteAddress });
+        return;
+      case "login-failed":
+        publishSession({ type: "login-failed", connectionId: this.id, user: event.user, attempts: event.attempts });
+        this.host.emit("login-failed", {
+          connectionId: this.id,
+          user: event.user,
+          remoteAddress: this.remoteAddress,
+          attempts: event.attempts,
+        });
+        return;
+      case "storage":
+        this.storageDone = this.storage(event.id, event.request);
+        return;
+      case "open-passive":
+        void this.openPassive(event.id, event.family);
+        return;
+      case "close-data":
+        this.closePassive();
+        return;
+      case "transfer":
+        this.startTransfer(event.id, event.request);
+        return;
+      case "abort-transfer":
+        if (this.transfer?.id === event.id) this.transfer.stop("aborted");
+        return;
+      case "secure-control": {
+        // FTPS is not offered yet (the session answers AUTH with 502); refuse defensively.
+        const id = event.id;
+        queueMicrotask(() => this.answer(() => this.session.handleSecureResult(id, false, Date.now())));
+        return;
+      }
+      case "protocol-error":
+        publishSession({ type: "protocol-error", connectionId: this.id, code: event.code });
+        return;
+      case "close":
+        this.closeControl(event.reason);
+        return;
+    }
+  }
+
+  /** Feeds an asynchronous answer back to the session, unless it closed meanwhile. */
+  private answer(feed: () => void): void {
+    if (this.session.isClosed || this.socketClosed) return;
+    feed();
+    this.pump();
+  }
+
+  private armTimer(): void {
+    const at = this.session.pollTimeout();
+    if (at === this.timerAt && (at === undefined || this.timer !== undefined)) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.timerAt = at;
+    if (at === undefined || this.socketClosed) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = undefined;
+        this.answer(() => this.session.handleTimeout(Date.now()));
+        this.armTimer();
+      },
+      Math.max(0, at - Date.now()),
+    );
+  }
+
+  /** Reads only while the session wants input and the client reads our replies. */
+  private updateFlow(): void {
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    const want = this.session.isClosed || (this.session.wantsInput && socket.writableLength < CONTROL_WRITE_LIMIT);
+    if (want && socket.isPaused()) socket.resume();
+    else if (!want && !socket.isPaused()) socket.pause();
+  }
+
+  // ---- what the session asks for ---------------------------------------------
+
+  private async authenticate(id: number, user: string, password: string): Promise<void> {
+    let account: Account | undefined;
+    try {
+      const found = await this.host.authenticate({
+        user,
+        password,
+        remoteAddress: this.remoteAddress,
+        connectionId: this.id,
+      });
+      if (found) account = found;
+    } catch (cause) {
+      this.host.reportError(
+        new FtpServerError("the authenticator failed", { code: "FTP_ERR_AUTHENTICATOR", connectionId: this.id, cause }),
+      );
+    }
+    if (this.session.isClosed || this.socketClosed) {
+      if (account !== undefined) this.closeFileSystem(account);
+      return;
+    }
+    let result: AuthResult = { ok: false };
+    if (account !== undefined) {
+      if (this.host.claimSession(user, account.maxSessions)) {
+        this.releaseAccount();
+        this.account = account;
+        this.accountUser = user;
+        result = {
+          ok: true,
+          permissions: resolvePermissions(account.permissions),
+          ...(account.home === undefined ? {} : { home: account.home }),
+          ...(account.fxp === undefined ? {} : { fxp: account.fxp }),
+        };
+      } else {
+        this.closeFileSystem(account);
+        result = { ok: false, message: "Too many sessions for this user.", close: true };
+      }
+    }
+    this.answer(() => this.session.handleAuthResult(id, result, Date.now()));
+  }
+
+  private async storage(id: number, request: StorageRequest): Promise<void> {
+    const fs = this.account?.fs;
+    let result: StorageResult;
+    if (fs === undefined) {
+      result = { ok: false, error: "permission" };
+    } else {
+      try {
+        const value = await runStorage(fs, request, { maxListEntries: this.host.options.limits.maxListEntries });
+        result = { ok: true, value };
+        this.emitStorageEvent(request);
+      } catch (error) {
+        result = { ok: false, error: storageErrorKindOf(error) };
+      }
+    }
+    this.answer(() => this.session.handleStorageResult(id, result, Date.now()));
+  }
+
+  private emitStorageEvent(request: StorageRequest): void {
+    const user = this.user ?? "";
+    const connectionId = this.id;
+    switch (request.op) {
+      case "delete":
+        this.host.emit("delete", { connectionId, user, path: request.path });
+        return;
+      case "mkdir":
+        this.host.emit("mkdir", { connectionId, user, path: request.path });
+        return;
+      case "rmdir":
+        this.host.emit("rmdir", { connectionId, user, path: request.path });
+        return;
+      case "rename":
+        this.host.emit("rename", { connectionId, user, from: request.from, to: request.to });
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** The IPv4 address PASV advertises (RFC 959 §4.1.2): configured (for NAT), else our local address. */
+  private advertisedAddress(): string {
+    const configured = this.host.options.passive.advertisedAddress;
+    const chosen = typeof configured === "function" ? configured(this.remoteAddress) : configured;
+    return chosen !== undefined && isIPv4(chosen) ? chosen : this.localAddress;
+  }
+
+  private async openPassive(id: number, family: 4 | 6): Promise<void> {
+    this.closePassive();
+    const o = this.host.options;
+    const anyPeer = o.passive.allowForeignDataPeer || this.account?.fxp === true;
+    let result: PassiveResult = { ok: false };
+    try {
+      const listener = await PassiveListener.open({
+        host: this.localAddress,
+        pool: this.host.ports,
+        allowedPeer: anyPeer ? undefined : this.remoteAddress,
+        timeout: o.limits.dataTimeout,
+        onForeignPeer: (remoteAddress) =>
+          publishSession({
+            type: "foreign-data-peer",
+            connectionId: this.id,
+            remoteAddress,
+            expected: this.remoteAddress,
+          }),
+      });
+      if (this.session.isClosed || this.socketClosed) {
+        listener.close();
+        return;
+      }
+      this.passive = listener;
+      const host = family === 4 ? this.advertisedAddress() : this.localAddress;
+      publishSession({ type: "passive-open", connectionId: this.id, host, port: listener.port });
+      result = { ok: true, address: { host, port: listener.port } };
+    } catch {
+      // No port could be bound: the session answers 425.
+    }
+    this.answer(() => this.session.handlePassiveResult(id, result, Date.now()));
+  }
+
+  private closePassive(): void {
+    this.passive?.close();
+    this.passive = undefined;
+  }
+
+  private startTransfer(id: number, request: TransferRequest): void {
+    const o = this.host.options;
+    const fs = this.account?.fs;
+    let passive: PassiveListener | undefined;
+    if (request.data.mode === "passive") {
+      passive = this.passive;
+      this.passive = undefined;
+    }
+    if (fs === undefined) {
+      passive?.close();
+      queueMicrotask(() => this.finishTransfer(id, request, failed(request.path, "permission")));
+      return;
+    }
+    const data = request.data;
+    const transfer: Transfer = new Transfer({
+      id,
+      request,
+      fs,
+      uploadMode: o.uploadMode,
+      dataTimeout: o.limits.dataTimeout,
+      maxListEntries: o.limits.maxListEntries,
+      openData: (signal) => {
+        if (data.mode === "active") {
+          return connectActive(data.target, { localAddress: this.localAddress, timeout: o.limits.dataTimeout, signal });
+        }
+        return passive === undefined ? Promise.reject(new DataConnectionError("closed")) : passive.accept(signal);
+      },
+      started: (info) => {
+        if (this.transfer === transfer) this.answer(() => this.session.handleTransferStarted(id, info, Date.now()));
+      },
+    });
+    this.transfer = transfer;
+    publishSession({ type: "transfer-start", connectionId: this.id, kind: request.kind, path: request.path });
+    this.transferDone = transfer
+      .run()
+      .catch((cause: unknown) => {
+        this.host.reportError(
+          new FtpServerError("internal error in a transfer", {
+            code: "FTP_ERR_INTERNAL",
+            connectionId: this.id,
+            cause,
+          }),
+        );
+        return failed(request.path, transfer.stopped ? "aborted" : "io");
+      })
+      .then((outcome) => {
+        passive?.close();
+        if (this.transfer === transfer) this.transfer = undefined;
+        this.finishTransfer(id, request, outcome, transfer.startedAt);
+      });
+  }
+
+  private finishTransfer(id: number, request: TransferRequest, outcome: TransferOutcome, startedAt?: number): void {
+    const result = outcome.result;
+    publishSession({
+      type: "transfer-end",
+      connectionId: this.id,
+      kind: request.kind,
+      path: outcome.path,
+      ok: result.ok,
+      bytes: outcome.bytes,
+      ...(result.ok ? {} : { error: result.error }),
+    });
+    if (result.ok && startedAt !== undefined) {
+      const durationMs = Math.round(performance.now() - startedAt);
+      const user = this.user ?? "";
+      const kind = request.kind;
+      if (kind === "retr") {
+        this.host.emit("download", {
+          connectionId: this.id,
+          user,
+          path: outcome.path,
+          bytes: outcome.bytes,
+          offset: request.offset,
+          durationMs,
+        });
+      } else if (kind === "stor" || kind === "appe" || kind === "stou") {
+        this.host.emit("upload", {
+          connectionId: this.id,
+          user,
+          path: outcome.path,
+          kind,
+          bytes: outcome.bytes,
+          size: outcome.size ?? outcome.bytes,
+          offset: request.offset,
+          durationMs,
+        });
+      }
+    }
+    this.answer(() => this.session.handleTransferResult(id, result, Date.now()));
+  }
+
+  // ---- ending -----------------------------------------------------------------
+
+  /** The session closed: send what is queued, then FIN; destroy if the client does not close. */
+  private closeControl(reason: CloseReason): void {
+    this.closeReason ??= reason;
+    this.closePassive();
+    this.transfer?.stop("aborted");
+    const socket = this.socket;
+    if (socket.destroyed) return;
+    socket.end();
+    this.lingerTimer ??= setTimeout(() => socket.destroy(), LINGER_MS);
+  }
+
+  private onSocketClose(): void {
+    if (this.socketClosed) return;
+    this.socketClosed = true;
+    if (!this.session.isClosed) {
+      // The client vanished (or we destroyed the socket): the session aborts what runs.
+      this.session.receiveEof(Date.now());
+      this.closeReason ??= "socket-closed";
+      this.pump();
+    }
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.lingerTimer !== undefined) clearTimeout(this.lingerTimer);
+    this.timer = undefined;
+    this.lingerTimer = undefined;
+    this.closePassive();
+    this.transfer?.stop("aborted");
+    const done = Promise.all([this.transferDone, this.storageDone]);
+    void done.then(() => {
+      this.releaseAccount();
+      if (!this.refused) {
+        publishSession({ type: "close", connectionId: this.id, reason: this.closeReason ?? "socket-closed" });
+        this.host.emit("disconnect", {
+          connectionId: this.id,
+          remoteAddress: this.remoteAddress,
+          user: this.user,
+          reason: this.closeReason ?? "socket-closed",
+        });
+      }
+      this.host.connectionClosed(this);
+      this.resolveClosed();
+    });
+  }
+
+  private releaseAccount(): void {
+    const account = this.account;
+    if (account === undefined) return;
+    this.account = undefined;
+    if (this.accountUser !== undefined) this.host.releaseSession(this.accountUser);
+    this.accountUser = undefined;
+    this.closeFileSystem(account);
+  }
+
+  private closeFileSystem(account: Account): void {
+    const close = account.fs.close;
+    if (close === undefined) return;
+    void Promise.resolve()
+      .then(() => close.call(account.fs))
+      .catch((cause: unknown) =>
+        this.host.reportError(
+          new FtpServerError("closing a file system failed", {
+            code: "FTP_ERR_FS_CLOSE",
+            connectionId: this.id,
+            cause,
+          }),
+        ),
+      );
+  }
+}

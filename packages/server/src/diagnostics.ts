@@ -1,0 +1,90 @@
+import diagnosticsChannel from "node:diagnostics_channel";
+import type { CloseReason } from "@ftpkit/protocol";
+
+/**
+ * Observability on `node:diagnostics_channel` (STYLE §3: channels, not an injected logger).
+ * Subscribe with `diagnostics_channel.subscribe("ftp:server:command", fn)`. Messages never
+ * carry a password: PASS is masked (`PASS ****`) and the authenticator's input is not published.
+ */
+export const CHANNELS = Object.freeze({
+  session: "ftp:server:session",
+  command: "ftp:server:command",
+  reply: "ftp:server:reply",
+});
+
+/** A message on `ftp:server:session`. */
+export type SessionMessage =
+  | { readonly type: "listening"; readonly address: string; readonly port: number }
+  | {
+      readonly type: "connect";
+      readonly connectionId: number;
+      readonly remoteAddress: string;
+      readonly remotePort: number;
+    }
+  | { readonly type: "refused"; readonly connectionId: number; readonly remoteAddress: string; readonly reason: string }
+  | { readonly type: "login"; readonly connectionId: number; readonly user: string }
+  | { readonly type: "login-failed"; readonly connectionId: number; readonly user: string; readonly attempts: number }
+  | { readonly type: "passive-open"; readonly connectionId: number; readonly host: string; readonly port: number }
+  | {
+      readonly type: "foreign-data-peer";
+      readonly connectionId: number;
+      readonly remoteAddress: string;
+      readonly expected: string;
+    }
+  | { readonly type: "transfer-start"; readonly connectionId: number; readonly kind: string; readonly path: string }
+  | {
+      readonly type: "transfer-end";
+      readonly connectionId: number;
+      readonly kind: string;
+      readonly path: string;
+      readonly ok: boolean;
+      readonly error?: string;
+      readonly bytes: number;
+    }
+  | { readonly type: "protocol-error"; readonly connectionId: number; readonly code: string }
+  | { readonly type: "socket-error"; readonly connectionId: number; readonly code: string | undefined }
+  | {
+      readonly type: "close";
+      readonly connectionId: number;
+      readonly reason: CloseReason | "socket-closed" | "aborted";
+    }
+  | { readonly type: "shutdown"; readonly connections: number };
+
+/** A message on `ftp:server:command`: the command as it may be logged. */
+export interface CommandMessage {
+  readonly connectionId: number;
+  readonly verb: string;
+  /** The line, with the PASS argument masked. */
+  readonly line: string;
+}
+
+/** A message on `ftp:server:reply`. */
+export interface ReplyMessage {
+  readonly connectionId: number;
+  readonly code: number;
+  readonly lines: readonly string[];
+}
+
+const session = diagnosticsChannel.channel(CHANNELS.session);
+const command = diagnosticsChannel.channel(CHANNELS.command);
+const reply = diagnosticsChannel.channel(CHANNELS.reply);
+
+/** @internal */
+export function publishSession(message: SessionMessage): void {
+  if (session.hasSubscribers) session.publish(message);
+}
+
+/** @internal */
+export function publishCommand(message: CommandMessage): void {
+  if (command.hasSubscribers) command.publish(message);
+}
+
+/** @internal */
+export function publishReply(message: ReplyMessage): void {
+  if (reply.hasSubscribers) reply.publish(message);
+}
+
+/** @internal */
+export function commandChannelActive(): boolean {
+  return command.hasSubscribers;
+}

@@ -1,0 +1,37 @@
+const BRAND = Symbol.for("ftp.error.FtpServerError");
+
+/** Stable codes of {@link FtpServerError} (STYLE E3). */
+export type FtpServerErrorCode =
+  /** The `authenticate` function threw or rejected; the client got 530. */
+  | "FTP_ERR_AUTHENTICATOR"
+  /** The users file could not be read or does not validate. */
+  | "FTP_ERR_USERS_FILE"
+  /** A file system's `close()` failed at the end of a session. */
+  | "FTP_ERR_FS_CLOSE"
+  /** An unexpected failure inside the server's I/O layer (a bug); the connection was closed. */
+  | "FTP_ERR_INTERNAL"
+  /** `listen()` failed (address in use, permission). */
+  | "FTP_ERR_LISTEN";
+
+/**
+ * What an {@link FtpServer} reports on its `error` event, or throws from `listen()`.
+ * Never sent to a client: clients only ever see the reply the protocol core chose.
+ */
+export class FtpServerError extends Error {
+  readonly code: FtpServerErrorCode;
+  /** The connection it happened on, if any. */
+  readonly connectionId: number | undefined;
+  readonly [BRAND] = true;
+
+  constructor(message: string, options: { code: FtpServerErrorCode; connectionId?: number; cause?: unknown }) {
+    super(message, { cause: options.cause });
+    this.name = "FtpServerError";
+    this.code = options.code;
+    this.connectionId = options.connectionId;
+  }
+
+  /** True for an FtpServerError, even from another copy of this package. */
+  static isInstance(error: unknown): error is FtpServerError {
+    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[BRAND] === true;
+  }
+}

@@ -1,0 +1,1 @@
+export { FtpServerError, type FtpServerErrorCode } from "./ftp-server-error.js";

@@ -1,0 +1,93 @@
+import type { CloseReason } from "@ftpkit/protocol";
+import type { FtpServerError } from "./errors/index.js";
+
+/** A control connection was accepted (not emitted for connections refused by the limits). */
+export interface ConnectEvent {
+  readonly connectionId: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+export interface LoginEvent {
+  readonly connectionId: number;
+  readonly user: string;
+  readonly remoteAddress: string;
+}
+
+export interface LoginFailedEvent {
+  readonly connectionId: number;
+  readonly user: string;
+  readonly remoteAddress: string;
+  /** Failed attempts on this connection so far. */
+  readonly attempts: number;
+}
+
+/** Emitted once the upload is committed: visible under its final name. */
+export interface UploadEvent {
+  readonly connectionId: number;
+  readonly user: string;
+  /** Virtual path of the file (for STOU, the name the server chose). */
+  readonly path: string;
+  readonly kind: "stor" | "appe" | "stou";
+  /** Bytes stored by this transfer (after TYPE A conversion). */
+  readonly bytes: number;
+  /** Size of the file after the upload. */
+  readonly size: number;
+  /** REST offset the upload started at. */
+  readonly offset: number;
+  readonly durationMs: number;
+}
+
+/** Emitted once every byte was handed to the data connection and it was closed. */
+export interface DownloadEvent {
+  readonly connectionId: number;
+  readonly user: string;
+  readonly path: string;
+  /** Bytes sent on the data connection (in TYPE A, after line-end conversion). */
+  readonly bytes: number;
+  readonly offset: number;
+  readonly durationMs: number;
+}
+
+export interface PathEvent {
+  readonly connectionId: number;
+  readonly user: string;
+  readonly path: string;
+}
+
+export interface RenameEvent {
+  readonly connectionId: number;
+  readonly user: string;
+  readonly from: string;
+  readonly to: string;
+}
+
+export interface DisconnectEvent {
+  readonly connectionId: number;
+  readonly remoteAddress: string;
+  /** The logged-in user, if any. */
+  readonly user: string | undefined;
+  /** Why the session ended; `socket-closed` when the client vanished without QUIT. */
+  readonly reason: CloseReason | "socket-closed" | "aborted";
+}
+
+/**
+ * The events an {@link FtpServer} emits, each once and only after the action completed.
+ * `error` is emitted only when a listener is attached (an FTP client's misbehaviour is never
+ * an error; a throwing authenticator or a failing `fs.close()` is).
+ */
+export type FtpServerEvents = {
+  listening: [address: { address: string; family: string; port: number }];
+  connect: [event: ConnectEvent];
+  login: [event: LoginEvent];
+  "login-failed": [event: LoginFailedEvent];
+  upload: [event: UploadEvent];
+  download: [event: DownloadEvent];
+  delete: [event: PathEvent];
+  rename: [event: RenameEvent];
+  mkdir: [event: PathEvent];
+  rmdir: [event: PathEvent];
+  disconnect: [event: DisconnectEvent];
+  error: [error: FtpServerError];
+  close: [];
+};

@@ -1,0 +1,156 @@
+import { type HashAlgorithm, isIPv4 } from "@ftpkit/protocol";
+import { z } from "zod";
+import type { Authenticator } from "./account.js";
+import type { UsersTable } from "./auth/users.js";
+import type { FileSystem, UploadMode } from "./fs/file-system.js";
+
+/** Resource limits; every one has a default (vsftpd's where it has one). */
+export interface FtpServerLimits {
+  /** Control connections at once (default 512); the next gets `421 Too many connections` and is closed. */
+  readonly maxConnections: number;
+  /** Control connections at once from one IP address (default 32). */
+  readonly maxConnectionsPerIp: number;
+  /** ms without a command after login before 421 and close (default 300000: vsftpd `idle_session_timeout`). */
+  readonly idleTimeout: number;
+  /** ms from connect to login (default 60000). */
+  readonly loginTimeout: number;
+  /**
+   * ms a data connection may take to be established (passive: the client to connect; active:
+   * the server's connect) and may stay silent during a transfer (default 60000: vsftpd
+   * `accept_timeout`/`connect_timeout`; a stalled transfer ends with 426, a missing connection with 425).
+   */
+  readonly dataTimeout: number;
+  /** Failed PASS per connection before 421 and close (default 3: vsftpd `max_login_fails`). */
+  readonly maxLoginAttempts: number;
+  /** ms before a failed login is answered (default 1000: vsftpd `delay_failed_login`). */
+  readonly failedLoginDelay: number;
+  /** Longest command line in bytes (default 8192). */
+  readonly maxLineLength: number;
+  /** Entries one LIST/NLST/MLSD/STAT may return (default 100000); beyond, 451 after the entries sent. */
+  readonly maxListEntries: number;
+}
+
+export interface PassiveOptions {
+  /** Inclusive port range for passive listeners (default: any free port). */
+  readonly portRange?: readonly [number, number];
+  /**
+   * The IPv4 address PASV advertises (for NAT and cloud hosts), or a function of the client's
+   * address returning one (or undefined for the control connection's local address).
+   * EPSV carries only the port (RFC 2428 §3) and needs none.
+   */
+  readonly advertisedAddress?: string | ((clientAddress: string) => string | undefined);
+  /**
+   * Accept passive data connections from any address (default false: only from the control
+   * connection's peer, RFC 2577 §5 "port stealing"). Per account, `fxp` does the same.
+   */
+  readonly allowForeignDataPeer?: boolean;
+}
+
+export interface FtpServerOptions {
+  /** Address to listen on (default `127.0.0.1`; `::` or `0.0.0.0` for all interfaces). */
+  readonly host?: string;
+  /** Port (default 21); 0 picks a free port, see `address()`. */
+  readonly port?: number;
+  /** Who may log in. Give this or `users`. */
+  readonly authenticate?: Authenticator;
+  /** Built-in authenticator: a users table, or the path of a JSON/YAML users file. */
+  readonly users?: UsersTable | string;
+  /** With `users`: let `anonymous`/`ftp` in, read-only (default false). */
+  readonly anonymous?: boolean;
+  /**
+   * With `users`: what a user sees when its entry has no `root`: a directory (served with
+   * `LocalFileSystem`), one shared file system, or a function of the user name.
+   */
+  readonly root?: string | FileSystem | ((user: string) => FileSystem);
+  readonly passive?: PassiveOptions;
+  /** How uploads are written (default `atomic-resume`), see {@link UploadMode}. */
+  readonly uploadMode?: UploadMode;
+  readonly limits?: Partial<FtpServerLimits>;
+  /** The 220 greeting (default "ftpkit ready."). */
+  readonly greeting?: string | readonly string[];
+  /** RFC 7151 HOST names accepted (default: any). */
+  readonly virtualHosts?: readonly string[];
+  /** HASH algorithms offered (default SHA-256, SHA-1, MD5, CRC32). */
+  readonly hashAlgorithms?: readonly HashAlgorithm[];
+}
+
+const port = z.number().int().min(0).max(65535);
+const ms = z.number().int().positive().max(2_147_483_647);
+
+const limitsSchema = z
+  .object({
+    maxConnections: z.number().int().positive().default(512),
+    maxConnectionsPerIp: z.number().int().positive().default(32),
+    idleTimeout: ms.default(300_000),
+    loginTimeout: ms.default(60_000),
+    dataTimeout: ms.default(60_000),
+    maxLoginAttempts: z.number().int().positive().default(3),
+    failedLoginDelay: z.number().int().min(0).max(60_000).default(1000),
+    maxLineLength: z
+      .number()
+      .int()
+      .min(512)
+      .max(1024 * 1024)
+      .default(8192),
+    maxListEntries: z.number().int().positive().default(100_000),
+  })
+  .strict();
+
+const isFunction = (v: unknown): v is (...args: never[]) => unknown => typeof v === "function";
+const isFileSystem = (v: unknown): v is FileSystem =>
+  typeof v === "object" && v !== null && typeof (v as FileSystem).stat === "function";
+
+const optionsSchema = z
+  .object({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: port.default(21),
+    authenticate: z.custom<Authenticator>(isFunction, { message: "must be a function" }).optional(),
+    users: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    anonymous: z.boolean().default(false),
+    root: z
+      .union([
+        z.string().min(1),
+        z.custom<FileSystem>(isFileSystem, { message: "must be a FileSystem" }),
+        z.custom<(user: string) => FileSystem>(isFunction),
+      ])
+      .optional(),
+    passive: z
+      .object({
+        portRange: z
+          .tuple([port.min(1), port.min(1)])
+          .refine(([a, b]) => a <= b, { message: "portRange must be [low, high] with low <= high" })
+          .optional(),
+        advertisedAddress: z
+          .union([
+            z.string().refine(isIPv4, { message: "must be an IPv4 address (PASV carries IPv4 only)" }),
+            z.custom<(clientAddress: string) => string | undefined>(isFunction),
+          ])
+          .optional(),
+        allowForeignDataPeer: z.boolean().default(false),
+      })
+      .strict()
+      .default({ allowForeignDataPeer: false }),
+    uploadMode: z.enum(["standard", "atomic", "atomic-resume"]).default("atomic-resume"),
+    limits: limitsSchema.default(limitsSchema.parse({})),
+    greeting: z.union([z.string(), z.array(z.string()).min(1)]).default("ftpkit ready."),
+    virtualHosts: z.array(z.string().min(1)).optional(),
+    hashAlgorithms: z
+      .array(z.enum(["SHA-256", "SHA-1", "MD5", "CRC32"]))
+      .min(1)
+      .optional(),
+  })
+  .strict()
+  .refine((o) => (o.authenticate === undefined) !== (o.users === undefined && !o.anonymous), {
+    message: "give either `authenticate` or `users`/`anonymous`",
+  });
+
+/** Options after validation, with defaults. @internal */
+export type ResolvedOptions = z.output<typeof optionsSchema> & { readonly limits: FtpServerLimits };
+
+/**
+ * Validates server options.
+ * @throws z.ZodError (with every problem listed) for invalid options.
+ */
+export function resolveOptions(options: FtpServerOptions): ResolvedOptions {
+  return optionsSchema.parse(options) as ResolvedOptions;
+}

@@ -1,0 +1,250 @@
+import { EventEmitter } from "node:events";
+import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import { safeNormalizeIp } from "@ftpkit/protocol";
+import type { Authenticator } from "./account.js";
+import { createUsersAuthenticator, loadUsersFile, type UserEntry } from "./auth/users.js";
+import { Connection, type ConnectionHost } from "./connection.js";
+import { PortPool } from "./data/port-pool.js";
+import { publishSession } from "./diagnostics.js";
+import { FtpServerError } from "./errors/index.js";
+import type { FtpServerEvents } from "./events.js";
+import type { FileSystem } from "./fs/file-system.js";
+import { LocalFileSystem } from "./fs/index.js";
+import { type FtpServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+
+export interface CloseOptions {
+  /**
+   * ms running transfers may take to finish (default 10000). Idle sessions get 421 at once;
+   * sessions with a transfer get their 226 (or, past the deadline, 426) and then 421.
+   */
+  readonly deadline?: number;
+}
+
+/** After the deadline and the aborts, how long sessions get to send 426/421 before their sockets are destroyed. */
+const ABORT_GRACE_MS = 1000;
+
+/**
+ * An FTP server (RFC 959 and extensions) on @ftpkit/protocol's server session.
+ *
+ * ```ts
+ * const server = new FtpServer({ port: 2121, authenticate: async ({ user }) => ({ fs: new MemoryFileSystem() }) });
+ * const { port } = await server.listen();
+ * server.on("upload", (e) => console.log(e.path, e.bytes));
+ * await server.close();
+ * ```
+ *
+ * Events ({@link FtpServerEvents}) are emitted once each and only after the action really
+ * completed. `error` is emitted only if a listener is attached; a client can never crash the
+ * process. Logs: subscribe to the `ftp:server:*` diagnostics channels.
+ */
+export class FtpServer extends EventEmitter<FtpServerEvents> {
+  private readonly options: ResolvedOptions;
+  private readonly ports: PortPool;
+  private readonly host: ConnectionHost;
+  private server: Server | undefined;
+  private authenticator: Authenticator | undefined;
+  private readonly connections = new Set<Connection>();
+  private readonly perIp = new Map<string, number>();
+  private readonly perUser = new Map<string, number>();
+  private accepted = 0;
+  private nextId = 1;
+  private closing: Promise<void> | undefined;
+
+  /**
+   * @throws ZodError for invalid options (every problem listed).
+   */
+  constructor(options: FtpServerOptions) {
+    super();
+    this.options = resolveOptions(options);
+    this.ports = new PortPool(this.options.passive.portRange);
+    this.host = this.makeHost();
+  }
+
+  /**
+   * Starts listening (loading the users file first, if one was given).
+   * @returns the bound address (with the real port when `port` was 0).
+   * @throws FtpServerError `FTP_ERR_LISTEN` (address in use, permission) or `FTP_ERR_USERS_FILE`.
+   */
+  async listen(): Promise<AddressInfo> {
+    if (this.server !== undefined || this.closing !== undefined) throw new Error("FtpServer.listen: already started");
+    this.authenticator = await this.buildAuthenticator();
+    const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    server.on("connection", (socket) => this.accept(socket));
+    const { host, port } = this.options;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen({ host, port }, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (cause) {
+      server.close();
+      throw new FtpServerError(`cannot listen on ${host} port ${port}`, { code: "FTP_ERR_LISTEN", cause });
+    }
+    server.on("error", (cause) =>
+      this.reportError(new FtpServerError("listening socket error", { code: "FTP_ERR_LISTEN", cause })),
+    );
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    publishSession({ type: "listening", address: address.address, port: address.port });
+    this.emit("listening", address);
+    return address;
+  }
+
+  /** The bound address, or undefined before `listen()` and after `close()`. */
+  address(): AddressInfo | undefined {
+    const address = this.server?.address();
+    return typeof address === "object" && address !== null ? address : undefined;
+  }
+
+  /** Open control connections (not counting those being refused). */
+  get connectionCount(): number {
+    let n = 0;
+    for (const c of this.connections) if (!c.refused) n++;
+    return n;
+  }
+
+  /** Passive listeners open right now (for leak checks). */
+  get passiveListenerCount(): number {
+    return this.ports.size;
+  }
+
+  /**
+   * Graceful stop: stops accepting at once; idle sessions get 421; running transfers may
+   * finish until `deadline` ms, then are aborted (426, then 421). Resolves once every socket,
+   * listener, timer and file handle of the server is released.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutdown(options.deadline ?? 10_000);
+    return this.closing;
+  }
+
+  private async shutdown(deadline: number): Promise<void> {
+    const server = this.server;
+    const listenerClosed = new Promise<void>((resolve) => {
+      if (server === undefined) resolve();
+      else server.close(() => resolve());
+    });
+    publishSession({ type: "shutdown", connections: this.connections.size });
+    for (const c of this.connections) c.shutdown();
+    if (!(await this.allClosedWithin(deadline))) {
+      for (const c of this.connections) c.abortTransfer();
+      if (!(await this.allClosedWithin(ABORT_GRACE_MS))) {
+        for (const c of this.connections) c.destroy();
+      }
+    }
+    await Promise.all([...this.connections].map((c) => c.closed));
+    await listenerClosed;
+    this.server = undefined;
+    this.emit("close");
+  }
+
+  /** Waits for every connection to close, at most `ms`; never leaves a timer behind. */
+  private async allClosedWithin(ms: number): Promise<boolean> {
+    if (this.connections.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([Promise.all([...this.connections].map((c) => c.closed)).then(() => true), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // ---- connections ------------------------------------------------------------
+
+  private accept(socket: Socket): void {
+    const remote = socket.remoteAddress;
+    const ip = remote === undefined ? undefined : safeNormalizeIp(remote);
+    if (ip === undefined || !ip.success || this.authenticator === undefined) {
+      socket.destroy();
+      return;
+    }
+    const limits = this.options.limits;
+    const id = this.nextId++;
+    let refuse: string | undefined;
+    if (this.closing !== undefined) refuse = "Server shutting down.";
+    else if (this.accepted >= limits.maxConnections) refuse = "Too many connections, try again later.";
+    else if ((this.perIp.get(ip.value) ?? 0) >= limits.maxConnectionsPerIp) {
+      refuse = "Too many connections from your address, try again later.";
+    }
+    const connection = new Connection(this.host, id, socket, refuse === undefined ? {} : { refuse });
+    this.connections.add(connection);
+    if (refuse !== undefined) {
+      publishSession({ type: "refused", connectionId: id, remoteAddress: ip.value, reason: refuse });
+      return;
+    }
+    this.accepted++;
+    this.perIp.set(ip.value, (this.perIp.get(ip.value) ?? 0) + 1);
+    publishSession({ type: "connect", connectionId: id, remoteAddress: ip.value, remotePort: connection.remotePort });
+    this.emit("connect", { connectionId: id, remoteAddress: ip.value, remotePort: connection.remotePort });
+  }
+
+  private makeHost(): ConnectionHost {
+    return {
+      options: this.options,
+      authenticate: (request) => {
+        const authenticate = this.authenticator;
+        if (authenticate === undefined) return null;
+        return authenticate(request);
+      },
+      ports: this.ports,
+      emit: (event, ...args) => {
+        (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+      },
+      reportError: (error) => this.reportError(error),
+      claimSession: (user, max) => {
+        const n = this.perUser.get(user) ?? 0;
+        if (max !== undefined && n >= max) return false;
+        this.perUser.set(user, n + 1);
+        return true;
+      },
+      releaseSession: (user) => {
+        const n = (this.perUser.get(user) ?? 1) - 1;
+        if (n <= 0) this.perUser.delete(user);
+        else this.perUser.set(user, n);
+      },
+      connectionClosed: (connection) => {
+        if (!this.connections.delete(connection) || connection.refused) return;
+        this.accepted--;
+        const n = (this.perIp.get(connection.remoteAddress) ?? 1) - 1;
+        if (n <= 0) this.perIp.delete(connection.remoteAddress);
+        else this.perIp.set(connection.remoteAddress, n);
+      },
+    };
+  }
+
+  private reportError(error: FtpServerError): void {
+    if (this.listenerCount("error") > 0) this.emit("error", error);
+  }
+
+  private async buildAuthenticator(): Promise<Authenticator> {
+    const o = this.options;
+    if (o.authenticate !== undefined) return o.authenticate;
+    const users: Record<string, string | UserEntry> =
+      typeof o.users === "string" ? await loadUsersFile(o.users) : ((o.users ?? {}) as Record<string, UserEntry>);
+    const root = o.root;
+    const needsRoot = Object.entries(users).filter(([, e]) => typeof e === "string" || e.root === undefined);
+    if (root === undefined && (needsRoot.length > 0 || o.anonymous)) {
+      const who = needsRoot[0]?.[0] ?? "anonymous";
+      throw new FtpServerError(`user ${JSON.stringify(who)} has no root: give the server a \`root\``, {
+        code: "FTP_ERR_USERS_FILE",
+      });
+    }
+    return createUsersAuthenticator({
+      users,
+      anonymous: o.anonymous,
+      fileSystem: (user, entry): FileSystem => {
+        if (entry?.root !== undefined) return new LocalFileSystem(entry.root);
+        if (typeof root === "string") return new LocalFileSystem(root);
+        if (typeof root === "function") return root(user);
+        if (root !== undefined) return root;
+        throw new Error("no root");
+      },
+    });
+  }
+}

@@ -1,0 +1,137 @@
+import type { Socket } from "node:net";
+import { type EntryInfo, formatListingEntry, formatMlsxListingEntry, virtualBasename } from "@ftpkit/protocol";
+import type { FileSystem } from "../fs/file-system.js";
+import { endAndFlush, writeWithBackpressure } from "../internal/socket-io.js";
+import {
+  failed,
+  stopFailure,
+  storageFailure,
+  succeeded,
+  type TransferContext,
+  type TransferOutcome,
+  watchIdle,
+} from "./transfer-context.js";
+
+/** Lines are sent in batches of about this many bytes: no giant string, few syscalls. */
+const BATCH_BYTES = 64 * 1024;
+
+/** A name that would break the line framing of a listing (CR/LF) is never sent. */
+const UNSAFE_NAME = /[\r\n]/;
+
+/**
+ * The entries of `path`: a directory's entries, or the file itself (LIST of a file shows
+ * that file, as `ls -l file` does). Errors of the first read surface here, before any 150.
+ * @internal
+ */
+export async function openEntries(
+  fs: FileSystem,
+  path: string,
+): Promise<{ info: EntryInfo; iterator: AsyncIterator<EntryInfo>; first: IteratorResult<EntryInfo> }> {
+  const info = await fs.stat(path);
+  const iterable: AsyncIterable<EntryInfo> =
+    info.type === "directory"
+      ? fs.list(path)
+      : (async function* () {
+          yield { ...info, name: info.name || virtualBasename(path) };
+        })();
+  const iterator = iterable[Symbol.asyncIterator]();
+  try {
+    const first = await iterator.next();
+    return { info, iterator, first };
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
+  }
+}
+
+/** vsftpd hides dot files from LIST and NLST unless `-a` is given; MLSD shows everything (RFC 3659 §7). */
+function showsHidden(options: string): boolean {
+  return /[aA]/.test(options);
+}
+
+/**
+ * LIST, NLST (RFC 959 §4.1.3) and MLSD (RFC 3659 §7): entries streamed from `fs.list()`,
+ * formatted by the protocol package (`ls -l` lines, bare names, MLSx facts), CRLF-terminated,
+ * written in batches with back-pressure. More than `maxListEntries` entries: what was sent
+ * stays sent and the reply is 451 ("too-large"), so a client never takes a cut listing for
+ * a whole one.
+ * @internal
+ */
+export async function runListing(ctx: TransferContext): Promise<TransferOutcome> {
+  const { request, fs, signal } = ctx;
+  const path = request.path;
+  let opened: Awaited<ReturnType<typeof openEntries>>;
+  try {
+    opened = await openEntries(fs, path);
+  } catch (error) {
+    return failed(path, storageFailure(signal, error));
+  }
+  const { iterator } = opened;
+  try {
+    // RFC 3659 §7.2.2: MLSD of a file is an error (the session answers 501).
+    if (request.kind === "mlsd" && opened.info.type !== "directory") return failed(path, "not-directory");
+    let socket: Socket;
+    try {
+      socket = await ctx.openData(signal);
+    } catch {
+      return failed(path, stopFailure(signal) ?? "data-connection");
+    }
+    try {
+      ctx.started({});
+      watchIdle(socket, ctx);
+      const now = ctx.now();
+      const showHidden = request.kind === "mlsd" || showsHidden(request.listOptions);
+      const format = (entry: EntryInfo): string => {
+        switch (request.kind) {
+          case "nlst":
+            return entry.name;
+          case "mlsd":
+            return formatMlsxListingEntry(entry, request.facts, request.permissions, entry.name);
+          default:
+            return formatListingEntry(entry, now);
+        }
+      };
+      let batch = "";
+      let count = 0;
+      const flush = async () => {
+        if (batch === "") return;
+        const bytes = Buffer.from(batch, "utf8");
+        batch = "";
+        await writeWithBackpressure(socket, bytes, signal);
+      };
+      try {
+        let next = opened.first;
+        while (!next.done) {
+          if (signal.aborted) throw signal.reason;
+          const entry = next.value;
+          if (!UNSAFE_NAME.test(entry.name) && (showHidden || !entry.name.startsWith("."))) {
+            if (++count > ctx.maxListEntries) {
+              await flush();
+              await endAndFlush(socket, signal);
+              return failed(path, "too-large", socket.bytesWritten);
+            }
+            batch += `${format(entry)}\r\n`;
+            if (batch.length >= BATCH_BYTES) await flush();
+          }
+          try {
+            next = await iterator.next();
+          } catch (error) {
+            await flush().catch(() => {});
+            return failed(path, storageFailure(signal, error), socket.bytesWritten);
+          }
+        }
+        await flush();
+        await endAndFlush(socket, signal);
+        return succeeded(path, socket.bytesWritten);
+      } catch {
+        const stopped = stopFailure(signal);
+        if (stopped !== undefined) return failed(path, stopped, socket.bytesWritten);
+        return failed(path, "connection-lost", socket.bytesWritten);
+      }
+    } finally {
+      socket.destroy();
+    }
+  } finally {
+    await iterator.return?.();
+  }
+}

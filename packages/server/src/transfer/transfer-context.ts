@@ -1,0 +1,61 @@
+import type { Socket } from "node:net";
+import type { StorageErrorKind, TransferFailure, TransferRequest, TransferResult } from "@ftpkit/protocol";
+import type { FileSystem, UploadMode } from "../fs/file-system.js";
+import { storageErrorKindOf } from "../fs/index.js";
+
+/** Why a transfer was stopped from outside: ABOR (or shutdown, or the client left), or the data-idle timeout. */
+export type StopReason = "aborted" | "timeout";
+
+/** Everything a transfer needs from its connection. @internal */
+export interface TransferContext {
+  readonly request: TransferRequest;
+  readonly fs: FileSystem;
+  readonly uploadMode: UploadMode;
+  /** ms of silence allowed on the data connection (and to establish it). */
+  readonly dataTimeout: number;
+  readonly maxListEntries: number;
+  /** Aborted with a {@link StopReason} by ABOR or the data-idle timeout. */
+  readonly signal: AbortSignal;
+  /** Stops the transfer (idempotent; the first reason wins). */
+  stop(reason: StopReason): void;
+  /** The data connection (passive accept or active connect). */
+  openData(signal: AbortSignal): Promise<Socket>;
+  /** The source or target is open and the data connection established: send the 150. */
+  started(info: { name?: string; size?: number }): void;
+  /** The clock, for listing dates. */
+  now(): Date;
+}
+
+/** How a transfer ended, with what the embedder's events report. @internal */
+export interface TransferOutcome {
+  readonly result: TransferResult;
+  /** The file's final virtual path (for STOU, the chosen name). */
+  readonly path: string;
+  readonly bytes: number;
+  /** Upload: the file's size after commit. */
+  readonly size?: number;
+}
+
+export function succeeded(path: string, bytes: number, size?: number): TransferOutcome {
+  return { result: { ok: true, bytes }, path, bytes, ...(size === undefined ? {} : { size }) };
+}
+
+export function failed(path: string, error: StorageErrorKind | TransferFailure, bytes = 0): TransferOutcome {
+  return { result: { ok: false, error, bytes }, path, bytes };
+}
+
+/** A failure caused by our own stop(), if any. */
+export function stopFailure(signal: AbortSignal): TransferFailure | undefined {
+  if (!signal.aborted) return undefined;
+  return signal.reason === "timeout" ? "timeout" : "aborted";
+}
+
+/** The failure for an error from the storage side. */
+export function storageFailure(signal: AbortSignal, error: unknown): StorageErrorKind | TransferFailure {
+  return stopFailure(signal) ?? storageErrorKindOf(error);
+}
+
+/** Arms the data-idle timeout on a data socket (STYLE §3: the timer follows the transfer's phase). */
+export function watchIdle(socket: Socket, ctx: TransferContext): void {
+  socket.setTimeout(ctx.dataTimeout, () => ctx.stop("timeout"));
+}
