@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { describeFileSystemConformance } from "../testing/file-system-conformance.js";
 import { kindOf, listNames, readAll, readFile, writeChunk, writeFile } from "../testing/file-system-helpers.js";
 import { FileSystemError } from "./file-system-error.js";
 import { MemoryFileSystem } from "./memory-file-system.js";
@@ -143,3 +144,10 @@ describe("MemoryFileSystem specifics", () => {
     expect(await kindOf(fs.stat("/d/f"))).toBe("not-found");
   });
 });
+
+describeFileSystemConformance("MemoryFileSystem", async () => ({
+  // A small chunk size so that every test also crosses chunk boundaries.
+  fs: new MemoryFileSystem({}, { chunkSize: 4096 }),
+  cleanup: async () => {},
+  capabilities: { storesInProcess: true },
+}));
