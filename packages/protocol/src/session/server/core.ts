@@ -1,8 +1,9 @@
 import type { HostPort } from "../../address/index.js";
-import { CommandDecoder } from "../../command/index.js";
+import { CommandDecoder, type Verb } from "../../command/index.js";
 import { LocalProtocolError } from "../../errors/index.js";
 import { resolveVirtualPath } from "../../path/index.js";
 import { encodeReply } from "../../reply/index.js";
+import { isReplyAllowed } from "../../sequence/index.js";
 import { type StorageErrorKind, storageErrorReply } from "../storage-errors.js";
 import { initialState, type SessionState } from "./state.js";
 import type {
@@ -55,6 +56,21 @@ export function resolveOptions(o: ServerSessionOptions): ResolvedOptions {
     chmod: o.chmod ?? false,
     systemType: o.systemType ?? "UNIX Type: L8",
   };
+}
+
+/**
+ * The reply for a storage error answering `verb`. The kinds map to codes through one table
+ * (STORAGE_ERROR_REPLIES), but RFC 959 §5.4 does not allow every code for every command:
+ * MKD may get 550 but not 451, STAT 450 but not 451. When the table's code is not allowed,
+ * a transient error becomes 450 (if allowed) and anything else 550, keeping the text.
+ * @internal
+ */
+export function storageErrorReplyFor(verb: Verb | undefined, kind: StorageErrorKind): { code: number; text: string } {
+  const r = storageErrorReply(kind);
+  if (verb === undefined || isReplyAllowed(verb, r.code)) return r;
+  if (r.code < 500 && isReplyAllowed(verb, 450)) return { code: 450, text: r.text };
+  if (isReplyAllowed(verb, 550)) return { code: 550, text: r.text };
+  return r;
 }
 
 /** A request waiting for the I/O layer. @internal */
@@ -129,9 +145,12 @@ export class SessionCore {
     this.emit({ type: "reply", code, lines: list, bytes: encodeReply(code, list) });
   }
 
-  /** The reply text a storage error gets. */
-  replyStorageError(kind: StorageErrorKind): void {
-    const r = storageErrorReply(kind);
+  /** The canonical verb of the command being answered (set by dispatch). */
+  verb: Verb | undefined;
+
+  /** The reply a storage error gets, kept inside the sequence table of the command being answered. */
+  replyStorageError(kind: StorageErrorKind, verb: Verb | undefined = this.verb): void {
+    const r = storageErrorReplyFor(verb, kind);
     this.reply(r.code, r.text);
   }
 

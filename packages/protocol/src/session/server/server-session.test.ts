@@ -505,6 +505,61 @@ describe("refusal and shutdown", () => {
   });
 });
 
+describe("storage errors stay inside the sequence tables (RFC 959 §5.4)", () => {
+  const enc = (line: string) => new TextEncoder().encode(`${line}\r\n`);
+  const session = () => new ServerSession({ peerAddress: "127.0.0.1", now: 0, failedLoginDelay: 0 });
+  function run(
+    s: ServerSession,
+    line: string,
+    onEvent: (e: Exclude<ReturnType<ServerSession["nextEvent"]>, symbol>) => void,
+  ) {
+    s.receiveData(enc(line), 0);
+    const replies: number[] = [];
+    for (let e = s.nextEvent(); typeof e === "object"; e = s.nextEvent()) {
+      if (e.type === "reply") replies.push(e.code);
+      else onEvent(e);
+    }
+    return replies;
+  }
+  const login = (s: ServerSession) => {
+    run(s, "USER a", () => {});
+    run(s, "PASS b", (e) => {
+      if (e.type === "authenticate") s.handleAuthResult(e.id, { ok: true, permissions: "all" }, 0);
+    });
+  };
+  const failWith =
+    (s: ServerSession, error: "io" | "too-large" | "busy" | "no-space") => (e: { type: string; id?: number }) => {
+      if (e.type === "storage" && e.id !== undefined) s.handleStorageResult(e.id, { ok: false, error }, 0);
+    };
+
+  it.each([
+    ["MKD d", "io", 550],
+    ["STAT /x", "too-large", 450],
+    ["STAT /x", "io", 450],
+    ["DELE f", "busy", 450],
+    ["DELE f", "io", 450],
+    ["SIZE f", "io", 550],
+    ["RNFR f", "no-space", 450],
+  ] as const)("%s failing with %s gets %i", (line, error, code) => {
+    const s = session();
+    login(s);
+    if (line.startsWith("SIZE")) run(s, "TYPE I", () => {});
+    const replies = run(s, line, failWith(s, error));
+    expect(replies).toEqual([code]);
+    expect(isReplyAllowed(line.split(" ")[0] as "MKD", code)).toBe(true);
+  });
+
+  it("keeps a transfer's storage error inside its table (RETR no-space -> 450)", () => {
+    const s = session();
+    login(s);
+    run(s, "PORT 127,0,0,1,4,1", () => {});
+    const replies = run(s, "RETR f", (e) => {
+      if (e.type === "transfer") s.handleTransferResult(e.id, { ok: false, error: "no-space" }, 0);
+    });
+    expect(replies).toEqual([450]);
+  });
+});
+
 describe("robustness", () => {
   it("answers a line of control bytes with 500 (regression: NUL echoed into a reply threw)", () => {
     const p = pair();

@@ -301,6 +301,7 @@ export class ServerSession {
     const command = line.command;
     core.emit({ type: "command", command });
     const verb = canonicalVerb(command.verb);
+    core.verb = verb;
     const spec: CommandSpec = COMMANDS[verb];
     // RFC 959 §4.1.3 RNTO: "This command must immediately follow a RNFR command".
     if (verb !== "RNTO") core.state.renameFrom = undefined;

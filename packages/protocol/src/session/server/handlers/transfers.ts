@@ -1,6 +1,5 @@
-import type { CommandOf } from "../../../command/index.js";
+import type { CommandOf, Verb } from "../../../command/index.js";
 import { virtualBasename } from "../../../path/index.js";
-import { STORAGE_ERROR_REPLIES } from "../../storage-errors.js";
 import type { RunningTransfer, SessionCore } from "../core.js";
 import type { TransferKind, TransferResult } from "../types.js";
 
@@ -56,8 +55,7 @@ export function finishTransfer(core: SessionCore, transfer: RunningTransfer, res
           // RFC 3659 §7.2.2: MLSD of a non-directory is a 501.
           core.reply(501, "Not a directory.");
         } else {
-          const r = STORAGE_ERROR_REPLIES[result.error];
-          core.reply(r.code, r.text);
+          core.replyStorageError(result.error, kind.toUpperCase() as Verb);
         }
     }
   }
