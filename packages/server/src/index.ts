@@ -55,6 +55,7 @@ export {
   type FileSystem,
   FileSystemError,
   LocalFileSystem,
+  type LocalFileSystemOptions,
   MemoryFileSystem,
   type MemoryFileSystemOptions,
   type MemoryFileSystemSeed,
