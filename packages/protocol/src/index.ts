@@ -65,6 +65,7 @@ export {
   type DecodedLine,
   encodeCommand,
   formatCommand,
+  formatMfmtArgument,
   isVerb,
   type Permission,
   parseCommand,

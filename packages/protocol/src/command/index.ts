@@ -1,3 +1,4 @@
+export { formatMfmtArgument } from "./arguments.js";
 export {
   buildCommand,
   type Command,

@@ -1,0 +1,693 @@
+/**
+ * A scriptable, fault-injecting FTP server for the client's tests, in the spirit of curl's
+ * test server (tests/ftpserver.pl): real node:net sockets on 127.0.0.1, port 0, a small
+ * in-memory file tree, and a default behaviour for every command the client sends, which a
+ * test overrides per command with a script. A script handler can answer with any reply or
+ * raw bytes, wait, never answer, drop the control or the data connection (at byte N),
+ * send the 226 before or after the data EOF, offer a foreign PASV address, refuse EPSV, ...
+ *
+ * It is written independently of @ftpkit/protocol on purpose: a test oracle that shared the
+ * code under test would share its bugs.
+ */
+import net from "node:net";
+
+export type Handler = (ctx: FaultContext) => void | Promise<void>;
+
+export interface FaultServerOptions {
+  /** The greeting line(s), or a handler (default `220 fault server ready`). */
+  greeting?: string | Handler;
+  /** FEAT lines (without the leading space); default: EPSV, MLST, SIZE, MDTM, MFMT, REST STREAM, UTF8. */
+  features?: readonly string[];
+  /** Initial files: absolute path to content; a path ending in `/` is an (empty) directory. */
+  files?: Readonly<Record<string, string | Uint8Array>>;
+  /**
+   * Per-verb overrides. A handler replaces the default; an array gives one handler per call of
+   * that verb, in order, and the default after the last (`undefined` entries use the default).
+   */
+  script?: Readonly<Record<string, Handler | readonly (Handler | undefined)[]>>;
+  /** The address a 227 reply announces (default: 127.0.0.1). */
+  pasvHost?: string;
+  /** Accepted logins (default: any user and password). */
+  users?: Readonly<Record<string, string>>;
+}
+
+export interface DataSendOptions {
+  /** Stop after this many bytes and close the data connection (a dropped transfer). */
+  dropAfter?: number;
+  /** `eof-first` (default): close the data connection, then send the 226. `reply-first`: the other way round. */
+  order?: "eof-first" | "reply-first";
+  /** The final reply (default `226 Transfer complete`); null sends none. */
+  finalReply?: readonly [number, string] | null;
+  /** The preliminary reply (default `150 Opening data connection`); null sends none. */
+  preliminary?: readonly [number, string] | null;
+  /** Bytes per write (default 64 KiB) and a pause between writes (default none). */
+  chunkSize?: number;
+  chunkDelay?: number;
+}
+
+interface FileEntry {
+  data: Buffer;
+  mtime: Date;
+}
+
+interface RunningTransfer {
+  aborted: boolean;
+  socket: net.Socket | undefined;
+  done: Promise<void>;
+}
+
+/** The per-connection state a handler sees and may change. */
+export class FaultContext {
+  verb = "";
+  argument: string | undefined;
+  line = "";
+  /** The control socket. */
+  readonly control: net.Socket;
+  readonly server: FaultServer;
+  cwd = "/";
+  type = "A";
+  rest = 0;
+  renameFrom: string | undefined;
+  user: string | undefined;
+  /** Commands after which the server stops reading (a handler called `silence`). */
+  silent = false;
+  private dataSource: (() => Promise<net.Socket>) | undefined;
+  private listener: net.Server | undefined;
+  /** @internal */
+  transfer: RunningTransfer | undefined;
+
+  constructor(control: net.Socket, server: FaultServer) {
+    this.control = control;
+    this.server = server;
+  }
+
+  /** Sends a reply; several lines make a multi-line reply (RFC 959 §4.2). */
+  reply(code: number, text: string | readonly string[] = ""): void {
+    const lines = typeof text === "string" ? [text] : text;
+    if (lines.length <= 1) {
+      this.raw(`${code} ${lines[0] ?? ""}\r\n`);
+      return;
+    }
+    let out = `${code}-${lines[0]}\r\n`;
+    for (const line of lines.slice(1, -1)) out += `${line}\r\n`;
+    out += `${code} ${lines[lines.length - 1]}\r\n`;
+    this.raw(out);
+  }
+
+  /** Writes bytes on the control connection exactly as given. */
+  raw(bytes: string | Uint8Array): void {
+    if (!this.control.destroyed) this.control.write(bytes);
+  }
+
+  delay(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+  }
+
+  /** Closes the control connection after what was written (FIN). */
+  closeControl(): void {
+    this.control.end();
+  }
+
+  /** Drops the control connection at once. */
+  destroyControl(): void {
+    this.control.destroy();
+  }
+
+  /** Stops answering anything on this connection (the client must time out). */
+  silence(): void {
+    this.silent = true;
+  }
+
+  /** Runs the built-in behaviour for the current command. */
+  defaultHandler(): Promise<void> {
+    const handler = DEFAULTS[this.verb];
+    if (handler === undefined) {
+      this.reply(500, `${this.verb} not understood`);
+      return Promise.resolve();
+    }
+    return Promise.resolve(handler(this));
+  }
+
+  /** The absolute path of an argument. */
+  resolve(path: string | undefined): string {
+    const input = path ?? "";
+    const parts = (input.startsWith("/") ? input : `${this.cwd}/${input}`).split("/");
+    const out: string[] = [];
+    for (const part of parts) {
+      if (part === "" || part === ".") continue;
+      if (part === "..") out.pop();
+      else out.push(part);
+    }
+    return `/${out.join("/")}`;
+  }
+
+  /** Opens a passive listener; resolves with its port. */
+  async listenPassive(): Promise<number> {
+    this.closeData();
+    const server = net.createServer();
+    this.listener = server;
+    const accepted = new Promise<net.Socket>((resolve, reject) => {
+      server.once("connection", (socket) => {
+        this.server.dataConnections++;
+        server.close();
+        resolve(socket);
+      });
+      server.once("error", reject);
+    });
+    accepted.catch(() => {});
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    this.dataSource = () => accepted;
+    return (server.address() as net.AddressInfo).port;
+  }
+
+  /** Remembers an active-mode target (PORT/EPRT). */
+  setActiveTarget(host: string, port: number): void {
+    this.closeData();
+    this.dataSource = () =>
+      new Promise<net.Socket>((resolve, reject) => {
+        const socket = net.connect({ host, port }, () => {
+          this.server.dataConnections++;
+          resolve(socket);
+        });
+        socket.once("error", reject);
+      });
+  }
+
+  /** The data connection of the current transfer (accepted or connected); 425 when none was set up. */
+  async dataSocket(): Promise<net.Socket | undefined> {
+    const source = this.dataSource;
+    this.dataSource = undefined;
+    if (source === undefined) {
+      this.reply(425, "Use PORT or PASV first");
+      return undefined;
+    }
+    try {
+      return await source();
+    } catch {
+      this.reply(425, "Cannot open data connection");
+      return undefined;
+    }
+  }
+
+  closeData(): void {
+    this.listener?.close();
+    this.listener = undefined;
+    this.dataSource = undefined;
+  }
+
+  /**
+   * Sends a download's bytes with optional faults, honouring ABOR (then 426 for the
+   * transfer; the ABOR handler sends its own 226).
+   */
+  async sendData(bytes: Uint8Array, options: DataSendOptions = {}): Promise<void> {
+    const transfer: RunningTransfer = { aborted: false, socket: undefined, done: Promise.resolve() };
+    let finish = () => {};
+    transfer.done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    this.transfer = transfer;
+    try {
+      const socket = await this.dataSocket();
+      if (socket === undefined) return;
+      transfer.socket = socket;
+      socket.on("error", () => {});
+      const preliminary =
+        options.preliminary === undefined ? ([150, "Opening data connection"] as const) : options.preliminary;
+      if (preliminary !== null) this.reply(preliminary[0], preliminary[1]);
+      const limit = options.dropAfter === undefined ? bytes.length : Math.min(options.dropAfter, bytes.length);
+      const chunk = options.chunkSize ?? 64 * 1024;
+      let failed = false;
+      for (let i = 0; i < limit && !transfer.aborted && !socket.destroyed; i += chunk) {
+        const ok = socket.write(bytes.subarray(i, Math.min(limit, i + chunk)));
+        if (!ok) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              socket.off("drain", done);
+              socket.off("close", done);
+              resolve();
+            };
+            socket.on("drain", done);
+            socket.on("close", done);
+          });
+        }
+        if (options.chunkDelay !== undefined) await this.delay(options.chunkDelay);
+      }
+      if (transfer.aborted || socket.destroyed) failed = true;
+      if (transfer.aborted) {
+        socket.destroy();
+        this.reply(426, "Transfer aborted");
+        return;
+      }
+      const final = options.finalReply === undefined ? ([226, "Transfer complete"] as const) : options.finalReply;
+      if (options.dropAfter !== undefined && options.dropAfter < bytes.length) {
+        socket.destroy();
+        if (final !== null) this.reply(final[0], final[1]);
+        return;
+      }
+      if (options.order === "reply-first") {
+        if (final !== null && !failed) this.reply(final[0], final[1]);
+        await this.delay(30);
+        await endSocket(socket);
+      } else {
+        await endSocket(socket);
+        if (final !== null) this.reply(failed ? 426 : final[0], failed ? "Connection closed" : final[1]);
+      }
+    } finally {
+      this.transfer = undefined;
+      finish();
+    }
+  }
+
+  /** Receives an upload: 150, read to EOF, then the caller replies. Undefined when aborted or failed. */
+  async receiveData(options: { preliminary?: readonly [number, string] | null } = {}): Promise<Buffer | undefined> {
+    const transfer: RunningTransfer = { aborted: false, socket: undefined, done: Promise.resolve() };
+    let finish = () => {};
+    transfer.done = new Promise<void>((resolve) => {
+      finish = resolve;
+    });
+    this.transfer = transfer;
+    try {
+      const socket = await this.dataSocket();
+      if (socket === undefined) return undefined;
+      transfer.socket = socket;
+      const preliminary = options.preliminary === undefined ? ([150, "Ok to send data"] as const) : options.preliminary;
+      if (preliminary !== null) this.reply(preliminary[0], preliminary[1]);
+      const chunks: Buffer[] = [];
+      const ok = await new Promise<boolean>((resolve) => {
+        socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+        socket.on("end", () => resolve(true));
+        socket.on("error", () => resolve(false));
+        socket.on("close", () => resolve(false));
+      });
+      socket.destroy();
+      if (!ok || transfer.aborted) {
+        this.reply(426, "Connection closed; transfer aborted");
+        return undefined;
+      }
+      return Buffer.concat(chunks);
+    } finally {
+      this.transfer = undefined;
+      finish();
+    }
+  }
+}
+
+function endSocket(socket: net.Socket): Promise<void> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) {
+      resolve();
+      return;
+    }
+    socket.end(() => resolve());
+    socket.on("close", () => resolve());
+  });
+}
+
+export class FaultServer {
+  readonly host = "127.0.0.1";
+  port = 0;
+  /** Every command line received, on all connections, in order. */
+  readonly commands: string[] = [];
+  /** Control connections accepted so far. */
+  connections = 0;
+  /** Data connections opened so far. */
+  dataConnections = 0;
+  readonly files = new Map<string, FileEntry>();
+  readonly dirs = new Set<string>(["/"]);
+  readonly options: FaultServerOptions;
+  private readonly server: net.Server;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly calls = new Map<string, number>();
+
+  private constructor(options: FaultServerOptions) {
+    this.options = options;
+    const now = new Date(Date.UTC(2024, 0, 31, 14, 15, 0));
+    for (const [path, content] of Object.entries(options.files ?? {})) {
+      if (path.endsWith("/")) {
+        this.addDir(path.slice(0, -1) || "/");
+      } else {
+        this.addDir(parentOf(path));
+        this.files.set(path, { data: Buffer.from(content), mtime: now });
+      }
+    }
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  static async start(options: FaultServerOptions = {}): Promise<FaultServer> {
+    const server = new FaultServer(options);
+    await new Promise<void>((resolve) => server.server.listen(0, "127.0.0.1", resolve));
+    server.port = (server.server.address() as net.AddressInfo).port;
+    return server;
+  }
+
+  /** Connection options for a client. */
+  get url(): string {
+    return `ftp://user:secret@127.0.0.1:${this.port}`;
+  }
+
+  /** The commands received with this verb. */
+  sent(verb: string): string[] {
+    return this.commands.filter((line) => line.split(" ")[0]?.toUpperCase() === verb);
+  }
+
+  addDir(path: string): void {
+    let current = "";
+    for (const part of path.split("/").filter((p) => p !== "")) {
+      current += `/${part}`;
+      this.dirs.add(current);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(socket: net.Socket): void {
+    this.connections++;
+    this.sockets.add(socket);
+    socket.on("close", () => this.sockets.delete(socket));
+    socket.on("error", () => {});
+    const ctx = new FaultContext(socket, this);
+    let buffered = "";
+    let chain = Promise.resolve();
+    const greeting = this.options.greeting ?? "220 fault server ready";
+    chain = chain.then(() => (typeof greeting === "string" ? ctx.raw(`${greeting}\r\n`) : greeting(ctx)));
+    socket.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      for (let end = buffered.indexOf("\r\n"); end !== -1; end = buffered.indexOf("\r\n")) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        this.commands.push(line);
+        if (ctx.silent) continue;
+        const verb = (line.split(" ")[0] ?? "").toUpperCase();
+        // ABOR (and STAT) are handled at once, even while a transfer runs (RFC 959 §4.1.3).
+        if (verb === "ABOR" && ctx.transfer !== undefined) {
+          const transfer = ctx.transfer;
+          void this.run(ctx, line, () => abortTransfer(ctx, transfer));
+          continue;
+        }
+        chain = chain.then(() => this.run(ctx, line));
+      }
+    });
+  }
+
+  private async run(ctx: FaultContext, line: string, fallback?: Handler): Promise<void> {
+    if (ctx.silent || ctx.control.destroyed) return;
+    const space = line.indexOf(" ");
+    ctx.line = line;
+    ctx.verb = (space === -1 ? line : line.slice(0, space)).toUpperCase();
+    ctx.argument = space === -1 ? undefined : line.slice(space + 1);
+    const count = this.calls.get(ctx.verb) ?? 0;
+    this.calls.set(ctx.verb, count + 1);
+    const scripted = this.options.script?.[ctx.verb];
+    const handler = Array.isArray(scripted)
+      ? (scripted[count] as Handler | undefined)
+      : (scripted as Handler | undefined);
+    try {
+      if (handler !== undefined) await handler(ctx);
+      else if (fallback !== undefined) await fallback(ctx);
+      else await ctx.defaultHandler();
+    } catch (error) {
+      ctx.reply(451, `fault server error: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function abortTransfer(ctx: FaultContext, transfer: RunningTransfer): Promise<void> {
+  transfer.aborted = true;
+  transfer.socket?.destroy();
+  await transfer.done;
+  ctx.reply(226, "ABOR successful");
+}
+
+function parentOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, "0");
+}
+
+function timeVal(date: Date): string {
+  return `${date.getUTCFullYear()}${pad(date.getUTCMonth() + 1)}${pad(date.getUTCDate())}${pad(date.getUTCHours())}${pad(date.getUTCMinutes())}${pad(date.getUTCSeconds())}`;
+}
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+function children(ctx: FaultContext, dir: string): { name: string; file: FileEntry | undefined }[] {
+  const out: { name: string; file: FileEntry | undefined }[] = [];
+  const prefix = dir === "/" ? "/" : `${dir}/`;
+  for (const d of ctx.server.dirs) {
+    if (d !== dir && d.startsWith(prefix) && !d.slice(prefix.length).includes("/")) {
+      out.push({ name: d.slice(prefix.length), file: undefined });
+    }
+  }
+  for (const [path, file] of ctx.server.files) {
+    if (path.startsWith(prefix) && !path.slice(prefix.length).includes("/"))
+      out.push({ name: path.slice(prefix.length), file });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+function listArgument(ctx: FaultContext): string {
+  const arg = ctx.argument;
+  return arg === undefined || arg.startsWith("-") ? ctx.cwd : ctx.resolve(arg);
+}
+
+async function store(ctx: FaultContext, append: boolean): Promise<void> {
+  const path = ctx.resolve(ctx.argument);
+  if (!ctx.server.dirs.has(parentOf(path))) {
+    ctx.closeData();
+    ctx.reply(553, "No such directory");
+    return;
+  }
+  const rest = ctx.rest;
+  ctx.rest = 0;
+  const data = await ctx.receiveData();
+  if (data === undefined) return;
+  const existing = ctx.server.files.get(path)?.data ?? Buffer.alloc(0);
+  const content = append
+    ? Buffer.concat([existing, data])
+    : rest > 0
+      ? Buffer.concat([existing.subarray(0, rest), Buffer.alloc(Math.max(0, rest - existing.length)), data])
+      : data;
+  ctx.server.files.set(path, { data: content, mtime: new Date() });
+  ctx.reply(226, "Transfer complete");
+}
+
+/** The built-in behaviour: a minimal but correct server over the in-memory tree. */
+const DEFAULTS: Record<string, Handler> = {
+  USER(ctx) {
+    ctx.user = ctx.argument;
+    ctx.reply(331, "Password required");
+  },
+  PASS(ctx) {
+    const users = ctx.server.options.users;
+    if (users !== undefined && (ctx.user === undefined || users[ctx.user] !== ctx.argument)) {
+      ctx.reply(530, "Login incorrect");
+      return;
+    }
+    ctx.reply(230, "Logged in");
+  },
+  FEAT(ctx) {
+    const features = ctx.server.options.features ?? [
+      "EPSV",
+      "MLST type*;size*;modify*;",
+      "SIZE",
+      "MDTM",
+      "MFMT",
+      "REST STREAM",
+      "UTF8",
+    ];
+    ctx.reply(211, ["Features:", ...features.map((f) => ` ${f}`), "End"]);
+  },
+  OPTS(ctx) {
+    ctx.reply(200, "OK");
+  },
+  SYST(ctx) {
+    ctx.reply(215, "UNIX Type: L8");
+  },
+  NOOP(ctx) {
+    ctx.reply(200, "NOOP ok");
+  },
+  PWD(ctx) {
+    ctx.reply(257, `"${ctx.cwd.replaceAll('"', '""')}" is the current directory`);
+  },
+  CWD(ctx) {
+    const path = ctx.resolve(ctx.argument);
+    if (!ctx.server.dirs.has(path)) {
+      ctx.reply(550, "No such directory");
+      return;
+    }
+    ctx.cwd = path;
+    ctx.reply(250, "Directory changed");
+  },
+  CDUP(ctx) {
+    ctx.cwd = parentOf(ctx.cwd);
+    ctx.reply(250, "Directory changed");
+  },
+  TYPE(ctx) {
+    ctx.type = (ctx.argument ?? "A").toUpperCase();
+    ctx.reply(200, `Type set to ${ctx.type}`);
+  },
+  async EPSV(ctx) {
+    const port = await ctx.listenPassive();
+    ctx.reply(229, `Entering Extended Passive Mode (|||${port}|)`);
+  },
+  async PASV(ctx) {
+    const port = await ctx.listenPassive();
+    const host = (ctx.server.options.pasvHost ?? "127.0.0.1").replaceAll(".", ",");
+    ctx.reply(227, `Entering Passive Mode (${host},${port >> 8},${port & 255})`);
+  },
+  EPRT(ctx) {
+    const parts = (ctx.argument ?? "").split("|");
+    ctx.setActiveTarget(parts[2] ?? "", Number(parts[3]));
+    ctx.reply(200, "EPRT command successful");
+  },
+  PORT(ctx) {
+    const n = (ctx.argument ?? "").split(",").map(Number);
+    ctx.setActiveTarget(n.slice(0, 4).join("."), (n[4] ?? 0) * 256 + (n[5] ?? 0));
+    ctx.reply(200, "PORT command successful");
+  },
+  REST(ctx) {
+    ctx.rest = Number(ctx.argument);
+    ctx.reply(350, `Restarting at ${ctx.rest}`);
+  },
+  async RETR(ctx) {
+    const file = ctx.server.files.get(ctx.resolve(ctx.argument));
+    const rest = ctx.rest;
+    ctx.rest = 0;
+    if (file === undefined) {
+      ctx.closeData();
+      ctx.reply(550, "No such file");
+      return;
+    }
+    await ctx.sendData(file.data.subarray(rest));
+  },
+  STOR: (ctx) => store(ctx, false),
+  APPE: (ctx) => store(ctx, true),
+  async LIST(ctx) {
+    const dir = listArgument(ctx);
+    if (!ctx.server.dirs.has(dir)) {
+      ctx.closeData();
+      ctx.reply(550, "No such directory");
+      return;
+    }
+    const lines = children(ctx, dir).map(({ name, file }) => {
+      const t = file?.mtime ?? new Date(Date.UTC(2024, 0, 31, 14, 15, 0));
+      const when = `${MONTHS[t.getUTCMonth()]} ${pad(t.getUTCDate())}  ${t.getUTCFullYear()}`;
+      const size = String(file?.data.length ?? 4096).padStart(8);
+      return `${file === undefined ? "d" : "-"}rw-r--r--    1 ftp      ftp      ${size} ${when} ${name}\r\n`;
+    });
+    await ctx.sendData(Buffer.from(lines.join(""), "utf8"));
+  },
+  async MLSD(ctx) {
+    const dir = listArgument(ctx);
+    if (!ctx.server.dirs.has(dir)) {
+      ctx.closeData();
+      ctx.reply(550, "No such directory");
+      return;
+    }
+    const lines = [`type=cdir;modify=20240131141500; ${dir}\r\n`].concat(
+      children(ctx, dir).map(({ name, file }) =>
+        file === undefined
+          ? `type=dir;modify=20240131141500; ${name}\r\n`
+          : `type=file;size=${file.data.length};modify=${timeVal(file.mtime)}; ${name}\r\n`,
+      ),
+    );
+    await ctx.sendData(Buffer.from(lines.join(""), "utf8"));
+  },
+  SIZE(ctx) {
+    const file = ctx.server.files.get(ctx.resolve(ctx.argument));
+    if (file === undefined) ctx.reply(550, "Could not get file size");
+    else ctx.reply(213, String(file.data.length));
+  },
+  MDTM(ctx) {
+    const m = /^(\d{14}) (.+)$/.exec(ctx.argument ?? "");
+    const file = ctx.server.files.get(ctx.resolve(m === null ? ctx.argument : m[2]));
+    if (file === undefined) {
+      ctx.reply(550, "No such file");
+      return;
+    }
+    if (m !== null) file.mtime = fromTimeVal(m[1] as string);
+    ctx.reply(213, timeVal(file.mtime));
+  },
+  MFMT(ctx) {
+    const m = /^(\d{14}) (.+)$/.exec(ctx.argument ?? "");
+    const file = m === null ? undefined : ctx.server.files.get(ctx.resolve(m[2]));
+    if (m === null || file === undefined) {
+      ctx.reply(550, "No such file");
+      return;
+    }
+    file.mtime = fromTimeVal(m[1] as string);
+    ctx.reply(213, `Modify=${m[1]}; ${m[2]}`);
+  },
+  MKD(ctx) {
+    const path = ctx.resolve(ctx.argument);
+    if (ctx.server.dirs.has(path) || ctx.server.files.has(path) || !ctx.server.dirs.has(parentOf(path))) {
+      ctx.reply(550, "Cannot create directory");
+      return;
+    }
+    ctx.server.dirs.add(path);
+    ctx.reply(257, `"${path}" created`);
+  },
+  RMD(ctx) {
+    const path = ctx.resolve(ctx.argument);
+    if (!ctx.server.dirs.has(path) || children(ctx, path).length > 0 || path === "/") {
+      ctx.reply(550, "Cannot remove directory");
+      return;
+    }
+    ctx.server.dirs.delete(path);
+    ctx.reply(250, "Directory removed");
+  },
+  DELE(ctx) {
+    if (!ctx.server.files.delete(ctx.resolve(ctx.argument))) ctx.reply(550, "No such file");
+    else ctx.reply(250, "File deleted");
+  },
+  RNFR(ctx) {
+    const path = ctx.resolve(ctx.argument);
+    if (!ctx.server.files.has(path) && !ctx.server.dirs.has(path)) {
+      ctx.reply(550, "No such file");
+      return;
+    }
+    ctx.renameFrom = path;
+    ctx.reply(350, "Ready for RNTO");
+  },
+  RNTO(ctx) {
+    const from = ctx.renameFrom;
+    ctx.renameFrom = undefined;
+    const file = from === undefined ? undefined : ctx.server.files.get(from);
+    if (from === undefined || file === undefined) {
+      ctx.reply(503, "RNFR first");
+      return;
+    }
+    ctx.server.files.delete(from);
+    ctx.server.files.set(ctx.resolve(ctx.argument), file);
+    ctx.reply(250, "Renamed");
+  },
+  ABOR(ctx) {
+    ctx.reply(225, "No transfer to abort");
+  },
+  SITE(ctx) {
+    ctx.reply(200, `SITE ${ctx.argument ?? ""} ok`);
+  },
+  QUIT(ctx) {
+    ctx.reply(221, "Goodbye");
+    ctx.closeControl();
+  },
+};
+
+function fromTimeVal(text: string): Date {
+  return new Date(
+    Date.UTC(
+      Number(text.slice(0, 4)),
+      Number(text.slice(4, 6)) - 1,
+      Number(text.slice(6, 8)),
+      Number(text.slice(8, 10)),
+      Number(text.slice(10, 12)),
+      Number(text.slice(12, 14)),
+    ),
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * Connection options: validated once with zod at the edge (STYLE S6), defaults filled in,
+ * and the `ftp://user:pass@host:port` URL form.
+ */
+import { z } from "zod";
+import { type Transport, tcpTransport } from "./transport/transport.js";
+
+const milliseconds = z.number().int().nonnegative().finite();
+const port = z.number().int().min(0).max(65535);
+
+const optionsSchema = z
+  .object({
+    host: z.string().min(1),
+    port: port.default(21),
+    user: z.string().default("anonymous"),
+    password: z.string().default("anonymous@"),
+    /** ACCT information, sent when the server asks for it (332). */
+    account: z.string().optional(),
+    /** FTPS is a later issue: only `false` is accepted for now. */
+    secure: z.literal(false).optional(),
+    /** Default for all three timeouts below, in ms. */
+    timeout: milliseconds.optional(),
+    connectTimeout: milliseconds.optional(),
+    replyTimeout: milliseconds.optional(),
+    dataIdleTimeout: milliseconds.optional(),
+    /** NOOP every this many ms while the client is idle; 0 or false disables it. */
+    keepAlive: z.union([milliseconds, z.literal(false)]).default(30_000),
+    /** How often a transfer is retried on a new connection after the connection dropped. */
+    retries: z.number().int().min(0).max(100).default(3),
+    /** First back-off delay in ms; doubled on every further retry. */
+    retryDelay: milliseconds.default(500),
+    /** Longest back-off delay in ms. */
+    maxRetryDelay: milliseconds.default(10_000),
+    /** Data connection mode: passive (EPSV, then PASV) or active (EPRT, then PORT). */
+    mode: z.enum(["passive", "active"]).default("passive"),
+    /** Active mode: the address to listen on and announce (default: the control connection's local address). */
+    activeAddress: z.string().optional(),
+    /** Active mode: the inclusive port range to listen on (default: any free port). */
+    activePortRange: z
+      .tuple([port.min(1), port.min(1)])
+      .refine(([lo, hi]) => lo <= hi, { error: "activePortRange must be [low, high]" })
+      .optional(),
+    /**
+     * Use the address in a 227 reply even when it is not the control connection's peer.
+     * Off by default: a server (or a man in the middle) could otherwise point the data
+     * connection anywhere (the PASV-redirect attack; curl and CPython ignore it too).
+     */
+    trustPasvAddress: z.boolean().default(false),
+    /** Longest reply line accepted, in bytes. */
+    maxReplyLineLength: z.number().int().min(64).optional(),
+  })
+  .strict();
+
+export type ConnectOptions = z.input<typeof optionsSchema> & {
+  /** @internal How sockets are opened (plain TCP; the FTPS issue adds TLS). */
+  transport?: Transport;
+};
+
+/** The options after validation, with every default applied. */
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  readonly account: string | undefined;
+  readonly connectTimeout: number;
+  readonly replyTimeout: number;
+  readonly dataIdleTimeout: number;
+  readonly keepAlive: number;
+  readonly retries: number;
+  readonly retryDelay: number;
+  readonly maxRetryDelay: number;
+  readonly mode: "passive" | "active";
+  readonly activeAddress: string | undefined;
+  readonly activePortRange: readonly [number, number] | undefined;
+  readonly trustPasvAddress: boolean;
+  readonly maxReplyLineLength: number | undefined;
+  readonly transport: Transport;
+}
+
+const DEFAULT_TIMEOUT = 30_000;
+
+/** Every object {@link resolveOptions} returned (so they are not validated twice). */
+const resolvedOptions = new WeakSet<ResolvedOptions>();
+
+/** True for options {@link resolveOptions} returned. @internal */
+export function isResolvedOptions(options: unknown): options is ResolvedOptions {
+  return typeof options === "object" && options !== null && resolvedOptions.has(options as ResolvedOptions);
+}
+
+/**
+ * Validates options (or an `ftp://` URL, with further options merged over it).
+ * @throws TypeError describing the first invalid option.
+ */
+export function resolveOptions(
+  input: ConnectOptions | string | URL,
+  extra: Partial<ConnectOptions> = {},
+): ResolvedOptions {
+  const base = typeof input === "string" || input instanceof URL ? optionsFromUrl(input) : input;
+  const { transport, ...rest } = { ...base, ...extra } as ConnectOptions;
+  const parsed = optionsSchema.safeParse(rest);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TypeError(`invalid FTP client option ${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
+  }
+  const o = parsed.data;
+  const timeout = o.timeout ?? DEFAULT_TIMEOUT;
+  const resolved: ResolvedOptions = Object.freeze({
+    host: o.host,
+    port: o.port,
+    user: o.user,
+    password: o.password,
+    account: o.account,
+    connectTimeout: o.connectTimeout ?? timeout,
+    replyTimeout: o.replyTimeout ?? timeout,
+    dataIdleTimeout: o.dataIdleTimeout ?? timeout,
+    keepAlive: o.keepAlive === false ? 0 : o.keepAlive,
+    retries: o.retries,
+    retryDelay: o.retryDelay,
+    maxRetryDelay: o.maxRetryDelay,
+    mode: o.mode,
+    activeAddress: o.activeAddress,
+    activePortRange: o.activePortRange,
+    trustPasvAddress: o.trustPasvAddress,
+    maxReplyLineLength: o.maxReplyLineLength,
+    transport: transport ?? tcpTransport,
+  });
+  resolvedOptions.add(resolved);
+  return resolved;
+}
+
+/**
+ * `ftp://user:password@host:port/`: user and password are percent-decoded (RFC 1738 §3.2.2);
+ * the path is ignored. `ftps://` is refused until FTPS lands.
+ */
+function optionsFromUrl(input: string | URL): ConnectOptions {
+  let url: URL;
+  try {
+    url = input instanceof URL ? input : new URL(input);
+  } catch (cause) {
+    throw new TypeError(`not an ftp:// URL: ${String(input)}`, { cause });
+  }
+  if (url.protocol !== "ftp:") throw new TypeError(`unsupported URL scheme ${url.protocol} (only ftp: is supported)`);
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  const options: ConnectOptions = { host };
+  if (url.port !== "") options.port = Number(url.port);
+  if (url.username !== "") options.user = decodeURIComponent(url.username);
+  if (url.password !== "") options.password = decodeURIComponent(url.password);
+  return options;
+}

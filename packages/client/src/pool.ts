@@ -1,0 +1,195 @@
+/**
+ * `Pool`: the client's methods spread over up to `size` connections. Each call goes to the
+ * least busy client (connections open on demand); directory operations run `size`
+ * transfers at once. The pool's working directory is its own: `cd` sets it, and every
+ * relative path is made absolute against it before it goes to a connection.
+ */
+import type { Readable, Writable } from "node:stream";
+import type { FileInfo, Reply } from "@ftpkit/protocol";
+import {
+  type CallOptions,
+  Client,
+  type MkdirOptions,
+  type ReadStreamOptions,
+  type RmdirOptions,
+  type WriteStreamOptions,
+} from "./client.js";
+import {
+  type DirectoryTransferOptions,
+  type DirectoryTransferResult,
+  downloadDir,
+  uploadDir,
+} from "./dirs/dir-transfer.js";
+import { type MirrorOptions, type MirrorResult, mirror } from "./dirs/mirror.js";
+import type { DirRunner } from "./dirs/runner.js";
+import { FtpConnectionError } from "./errors/ftp-connection-error.js";
+import { absoluteRemote } from "./operations/paths.js";
+import { type ConnectOptions, isResolvedOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import type { DownloadOptions, TransferResult } from "./transfer/download.js";
+import type { UploadSource } from "./transfer/sources.js";
+import type { UploadOptions } from "./transfer/upload.js";
+
+export type PoolOptions = ConnectOptions & {
+  /** How many connections at most (default 4). */
+  size?: number;
+};
+
+export class Pool implements DirRunner {
+  /** The most connections this pool opens (the `size` option). */
+  readonly capacity: number;
+  readonly options: ResolvedOptions;
+  private readonly clients: Client[] = [];
+  private base: string | undefined;
+  private closed = false;
+
+  /**
+   * Connections open on demand, on the first calls.
+   * @param options - options with `size`, or an `ftp://` URL (`extra` adds options and `size`).
+   * @throws TypeError for invalid options.
+   */
+  constructor(options: PoolOptions | string | URL | ResolvedOptions, extra: Partial<PoolOptions> = {}) {
+    if (isResolvedOptions(options)) {
+      this.options = options;
+      this.capacity = checkSize(extra.size ?? 4);
+      return;
+    }
+    const { size: extraSize, ...extraRest } = extra;
+    if (typeof options === "string" || options instanceof URL) {
+      this.options = resolveOptions(options, extraRest);
+      this.capacity = checkSize(extraSize ?? 4);
+      return;
+    }
+    const { size, ...rest } = { ...options, ...extra } as PoolOptions;
+    this.options = resolveOptions(rest);
+    this.capacity = checkSize(size ?? 4);
+  }
+
+  /** @internal Makes relative paths relative to `base` (a client's directory). */
+  relativeTo(base: string): this {
+    this.base = base;
+    return this;
+  }
+
+  async pwd(options: CallOptions = {}): Promise<string> {
+    return this.base ?? (await this.pick().pwd(options));
+  }
+
+  async cd(path: string, options: CallOptions = {}): Promise<string> {
+    this.base = await this.pick().cd(this.path(path), options);
+    return this.base;
+  }
+
+  list(path?: string, options: CallOptions = {}): Promise<FileInfo[]> {
+    return this.pick().list(path === undefined ? this.base : this.path(path), options);
+  }
+
+  download(remotePath: string, destination: string | Writable, options?: DownloadOptions): Promise<TransferResult> {
+    return this.pick().download(this.path(remotePath), destination, options);
+  }
+
+  upload(source: UploadSource, remotePath: string, options?: UploadOptions): Promise<TransferResult> {
+    return this.pick().upload(source, this.path(remotePath), options);
+  }
+
+  createReadStream(remotePath: string, options?: ReadStreamOptions): Readable {
+    return this.pick().createReadStream(this.path(remotePath), options);
+  }
+
+  createWriteStream(remotePath: string, options?: WriteStreamOptions): Writable {
+    return this.pick().createWriteStream(this.path(remotePath), options);
+  }
+
+  mkdir(path: string, options?: MkdirOptions): Promise<void> {
+    return this.pick().mkdir(this.path(path), options);
+  }
+
+  rmdir(path: string, options?: RmdirOptions): Promise<void> {
+    return this.pick().rmdir(this.path(path), options);
+  }
+
+  remove(path: string, options?: CallOptions): Promise<void> {
+    return this.pick().remove(this.path(path), options);
+  }
+
+  rename(from: string, to: string, options?: CallOptions): Promise<void> {
+    return this.pick().rename(this.path(from), this.path(to), options);
+  }
+
+  size(path: string, options?: CallOptions): Promise<number> {
+    return this.pick().size(this.path(path), options);
+  }
+
+  lastModified(path: string, options?: CallOptions): Promise<Date> {
+    return this.pick().lastModified(this.path(path), options);
+  }
+
+  setLastModified(path: string, date: Date, options?: CallOptions): Promise<void> {
+    return this.pick().setLastModified(this.path(path), date, options);
+  }
+
+  features(options?: CallOptions): Promise<ReadonlyMap<string, string>> {
+    return this.pick().features(options);
+  }
+
+  /** Sends a raw command on one of the connections (avoid commands whose state spans calls, like RNFR). */
+  send(line: string, options?: CallOptions): Promise<Reply> {
+    return this.pick().send(line, options);
+  }
+
+  downloadDir(
+    remoteDir: string,
+    localDir: string,
+    options: DirectoryTransferOptions = {},
+  ): Promise<DirectoryTransferResult> {
+    return downloadDir(this, this.path(remoteDir), localDir, {
+      ...options,
+      parallel: options.parallel ?? this.capacity,
+    });
+  }
+
+  uploadDir(
+    localDir: string,
+    remoteDir: string,
+    options: DirectoryTransferOptions = {},
+  ): Promise<DirectoryTransferResult> {
+    return uploadDir(this, localDir, this.path(remoteDir), { ...options, parallel: options.parallel ?? this.capacity });
+  }
+
+  mirror(remoteDir: string, localDir: string, options: MirrorOptions): Promise<MirrorResult> {
+    return mirror(this, this.path(remoteDir), localDir, { ...options, parallel: options.parallel ?? this.capacity });
+  }
+
+  /** @internal (DirRunner) */
+  async resolvePath(path: string, options: CallOptions = {}): Promise<string> {
+    return absoluteRemote(await this.pwd(options), path);
+  }
+
+  /** Closes every connection (after their queued calls). */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.clients.map((client) => client.close()));
+  }
+
+  private path(path: string): string {
+    return this.base === undefined ? path : absoluteRemote(this.base, path);
+  }
+
+  /** The least busy client; a new one while fewer than `size` exist and all are busy. */
+  private pick(): Client {
+    if (this.closed) throw new FtpConnectionError("FTP_ERR_CLIENT_CLOSED", "the pool is closed");
+    let best: Client | undefined;
+    for (const client of this.clients) {
+      if (best === undefined || client.pending < best.pending) best = client;
+    }
+    if (best === undefined || (best.pending > 0 && this.clients.length < this.capacity)) {
+      best = new Client(this.options);
+      this.clients.push(best);
+    }
+    return best;
+  }
+}
+
+function checkSize(size: number): number {
+  if (!Number.isInteger(size) || size < 1 || size > 64) throw new TypeError(`pool size must be 1..64, got ${size}`);
+  return size;
+}

@@ -1,0 +1,97 @@
+/**
+ * One upload (STOR, APPE): open the data connection, send REST and the command, stream the
+ * source into the data socket once the server is ready (1yz and, in active mode, its
+ * connection), end the data connection, and finish on the joint completion.
+ */
+import { type Readable, Transform } from "node:stream";
+import { AsciiEncoder, type Reply } from "@ftpkit/protocol";
+import { DataChannel } from "../data-channel.js";
+import { FtpConnectionError } from "../errors/ftp-connection-error.js";
+import { deferred } from "../internal/deferred.js";
+import type { Connection } from "../transport/connection.js";
+import { abandonTransfer } from "./abandon.js";
+import { firstSettled } from "./outcome.js";
+
+export interface TransmitRequest {
+  readonly verb: "STOR" | "APPE";
+  readonly argument: string;
+  readonly rest?: number | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** TYPE A: convert LF to CRLF on the way (RFC 959 §3.1.1.1). */
+  readonly ascii: boolean;
+  /** Opens the source when the server is ready for the data. */
+  open(): Readable;
+  /** Called for every chunk read from the source. */
+  onChunk(count: number): void;
+}
+
+/**
+ * @returns the final reply.
+ * @throws as `receive` does; a failing source abandons the transfer with a reset data
+ *   connection (so the server cannot take a truncated file for a complete one) and ABOR.
+ */
+export async function transmit(connection: Connection, request: TransmitRequest): Promise<Reply> {
+  const control = connection.control;
+  const local = deferred<never>();
+  let dataError: Error | undefined;
+  const channel = await DataChannel.open(connection, undefined, request.signal);
+  let source: Readable | undefined;
+  try {
+    if (request.rest !== undefined && request.rest > 0) {
+      await connection.expect("REST", String(request.rest), request.signal, ["intermediate"]);
+    }
+    const call = await control.transfer(request.verb, request.argument, request.signal);
+    const giveUp = async (error: unknown): Promise<never> => {
+      // Reset, not FIN: a server must not take a half-sent file for a complete one.
+      channel.destroy(true);
+      await abandonTransfer(connection, channel, call);
+      throw error;
+    };
+    // Active mode: the server must connect to us; if it cannot, give up like on a local failure.
+    channel.socket().catch((error: unknown) => local.reject(error));
+    // Phase 1: the server says it is ready (1yz), and the data connection is up.
+    const started = await firstSettled(call.preliminary, local.promise, request.signal);
+    if (started.kind === "failed") throw started.error;
+    if (started.kind !== "done") return await giveUp(started.error);
+    const connected = await firstSettled(channel.socket(), local.promise, request.signal);
+    if (connected.kind !== "done") return await giveUp(connected.error);
+    const socket = connected.value;
+    // Phase 2: stream the source; the end of the data connection is the end of the file.
+    source = request.open();
+    source.on("error", (error) => local.reject(error));
+    source.on("data", (chunk: Uint8Array) => {
+      control.dataActivity();
+      request.onChunk(chunk.length);
+    });
+    socket.on("error", (error) => {
+      dataError ??= error;
+      control.dataEof();
+    });
+    socket.on("finish", () => control.dataEof());
+    if (request.ascii) {
+      const encoder = new AsciiEncoder();
+      const transform = new Transform({
+        transform(chunk: Uint8Array, _encoding, callback) {
+          callback(null, encoder.encode(chunk));
+        },
+      });
+      transform.on("error", (error) => local.reject(error));
+      source.pipe(transform).pipe(socket);
+    } else {
+      source.pipe(socket);
+    }
+    const finished = await firstSettled(call.done, local.promise, request.signal);
+    if (finished.kind === "failed") throw finished.error;
+    if (finished.kind !== "done") return await giveUp(finished.error);
+    if (dataError !== undefined) {
+      throw new FtpConnectionError("FTP_ERR_DATA_CONNECTION", `data connection failed: ${dataError.message}`, {
+        command: call.label,
+        cause: dataError,
+      });
+    }
+    return finished.value.reply;
+  } finally {
+    channel.destroy();
+    source?.unpipe();
+  }
+}

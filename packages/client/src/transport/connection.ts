@@ -1,0 +1,118 @@
+/**
+ * A logged-in control connection and what the client remembers about it: the server's
+ * features, the current directory, the representation type, and which data-connection
+ * commands the server refused (so they are not tried again on this connection).
+ */
+import {
+  parseFeatReply,
+  parseQuotedPathname,
+  type ReplyOutcome,
+  redactCommand,
+  replyMessage,
+  type Verb,
+} from "@ftpkit/protocol";
+import { FtpError } from "../errors/ftp-error.js";
+import type { ResolvedOptions } from "../options.js";
+import { type CommandResult, ControlConnection } from "./control-connection.js";
+
+export class Connection {
+  readonly control: ControlConnection;
+  readonly options: ResolvedOptions;
+  /** FEAT (RFC 2389): feature name (upper case) to its parameters. Empty when FEAT failed. */
+  features: ReadonlyMap<string, string> = new Map();
+  /** The current directory as the server last reported it (PWD). */
+  cwd = "/";
+  /** The representation type last set with TYPE, if any. */
+  type: "A" | "I" | undefined;
+  /** False once the server refused EPSV: PASV is used from then on (remembered per client). */
+  epsv = true;
+  /** False once the server refused EPRT: PORT is used from then on. */
+  eprt = true;
+
+  constructor(control: ControlConnection, options: ResolvedOptions) {
+    this.control = control;
+    this.options = options;
+  }
+
+  get usable(): boolean {
+    return this.control.usable;
+  }
+
+  /**
+   * Sends a command and returns its result when the outcome is one of `accept` (default:
+   * success only).
+   * @throws FtpError for any other outcome (4yz/5yz, or an unexpected 3yz).
+   */
+  async expect(
+    verb: Verb,
+    argument: string | undefined,
+    signal: AbortSignal | undefined,
+    accept: readonly ReplyOutcome[] = ["success"],
+  ): Promise<CommandResult> {
+    return check(await this.control.request(verb, argument, signal), accept);
+  }
+
+  /** Sets the representation type unless it is already set (TYPE I / TYPE A, RFC 959 §3.1.1). */
+  async setType(type: "A" | "I", signal: AbortSignal | undefined): Promise<void> {
+    if (this.type === type) return;
+    await this.expect("TYPE", type, signal);
+    this.type = type;
+  }
+
+  /** Asks the server for its current directory and remembers it. */
+  async refreshCwd(signal: AbortSignal | undefined): Promise<string> {
+    const result = await this.expect("PWD", undefined, signal);
+    this.cwd = parseQuotedPathname(replyMessage(result.reply));
+    return this.cwd;
+  }
+}
+
+/** @throws FtpError unless the outcome is accepted. */
+export function check(result: CommandResult, accept: readonly ReplyOutcome[] = ["success"]): CommandResult {
+  if (accept.includes(result.outcome)) return result;
+  throw new FtpError(result.reply, redactCommand(result.command));
+}
+
+/**
+ * Connects, logs in (USER, PASS, ACCT as the server asks: RFC 959 §5.4), reads FEAT, turns on
+ * UTF-8 when offered (RFC 2640 §3.1; a refusal is ignored: pure-ftpd answers 504, pyftpdlib
+ * 501, and both serve UTF-8 names anyway), and reads the current directory. With `cwd`
+ * (a reconnect), changes back to it.
+ */
+export async function openConnection(
+  options: ResolvedOptions,
+  signal: AbortSignal | undefined,
+  cwd?: string,
+): Promise<Connection> {
+  const { connection: control } = await ControlConnection.open(options, signal);
+  const connection = new Connection(control, options);
+  try {
+    await login(connection, signal);
+    const feat = await control.request("FEAT", undefined, signal);
+    connection.features = parseFeatReply(feat.reply);
+    if (connection.features.has("UTF8")) await control.request("OPTS", "UTF8 ON", signal);
+    if (cwd !== undefined) {
+      await connection.expect("CWD", cwd, signal);
+      connection.cwd = cwd;
+    } else {
+      await connection.refreshCwd(signal);
+    }
+    return connection;
+  } catch (error) {
+    control.destroy(error);
+    throw error;
+  }
+}
+
+async function login(connection: Connection, signal: AbortSignal | undefined): Promise<void> {
+  const { user, password, account } = connection.options;
+  let result = await connection.expect("USER", user, signal, ["success", "intermediate"]);
+  if (result.outcome === "intermediate") {
+    result = await connection.expect("PASS", password, signal, ["success", "intermediate"]);
+  }
+  if (result.outcome === "intermediate") {
+    // PASS answered 332, "Need account for login" (RFC 959 §5.4).
+    if (account === undefined) throw new FtpError(result.reply, redactCommand(result.command));
+    await connection.expect("ACCT", account, signal);
+  }
+}
