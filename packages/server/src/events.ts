@@ -67,7 +67,11 @@ export interface DisconnectEvent {
   readonly remoteAddress: string;
   /** The logged-in user, if any. */
   readonly user: string | undefined;
-  /** Why the session ended; `socket-closed` when the client vanished without QUIT. */
+  /**
+   * Why the session ended: `quit`; `eof` when the client closed the control connection without
+   * QUIT; `socket-closed` when it broke (reset); `idle-timeout`, `login-timeout`,
+   * `too-many-failures`, `refused`, `shutdown`; `aborted` when the server destroyed it.
+   */
   readonly reason: CloseReason | "socket-closed" | "aborted";
 }
 
