@@ -234,9 +234,9 @@ describe("errors and diagnostics", () => {
   });
 
   it("publishes commands (PASS masked), replies and session events on diagnostics channels", async () => {
-    const seen: Record<string, unknown[]> = { session: [], command: [], reply: [] };
+    const seen: { session: unknown[]; command: unknown[]; reply: unknown[] } = { session: [], command: [], reply: [] };
     const subs = Object.entries(CHANNELS).map(([key, name]) => {
-      const fn = (m: unknown) => seen[key]?.push(m);
+      const fn = (m: unknown) => seen[key as keyof typeof seen].push(m);
       diagnosticsChannel.subscribe(name, fn);
       return () => diagnosticsChannel.unsubscribe(name, fn);
     });

@@ -70,7 +70,7 @@ export class ChildServer {
     const child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ["pipe", "pipe", "pipe"] });
     const server = new ChildServer(child);
     const listening = await server.next();
-    server.port = listening.port as number;
+    server.port = listening["port"] as number;
     return server;
   }
 
