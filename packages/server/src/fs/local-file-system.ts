@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Dirent, Stats } from "node:fs";
+import type { Dir, Dirent, Stats } from "node:fs";
 import { constants } from "node:fs";
 import {
   copyFile,
@@ -14,7 +14,6 @@ import {
   realpath,
   rename,
   rmdir,
-  stat,
   unlink,
 } from "node:fs/promises";
 import * as nodePath from "node:path";
@@ -65,6 +64,8 @@ const TEMP_MARK = /\.ftpkit-[0-9a-f]{16}\.part$/;
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 /** Opening a FIFO must not block a libuv thread until a peer shows up; a no-op for files. */
 const O_NONBLOCK = constants.O_NONBLOCK ?? 0;
+/** Anchors must be directories; absent on Windows, where there is no /proc to anchor with anyway. */
+const O_DIRECTORY = constants.O_DIRECTORY ?? 0;
 
 /** Whether `/proc/self/fd` can tell what an open descriptor really is (Linux); learnt once. */
 let procFdWorks: boolean | undefined = process.platform === "linux" ? undefined : false;
@@ -78,26 +79,32 @@ let procFdWorks: boolean | undefined = process.platform === "linux" ? undefined 
  * `invalid-name`.
  *
  * **The jail.** Joining alone cannot climb out, but a symlink inside the root can point
- * anywhere. So every operation first resolves the real path (`realpath`) of the directory it
- * works in, and refuses with `permission` anything whose real path is not the root or below it.
- * Then:
- * - operations on an entry itself (`mkdir`, `rmdir`, `unlink`, `rename`, and listing entries via
- *   `lstat`) act on `<real parent>/<name>` and never follow the last component: unlinking or
- *   renaming a symlink acts on the link, not on what it points to;
- * - operations through an entry (`stat`, `list`, reading, writing, `hash`, `chmod`,
- *   `setModifiedTime`) follow a final symlink only when its real path is inside the root
- *   (`followSymlinks: "inside-root"`), then open the real path with `O_NOFOLLOW`, so a symlink
- *   swapped in after the check makes the open fail (ELOOP) instead of escaping; on Linux the
- *   opened descriptor is checked once more through `/proc/self/fd`, which names the file
- *   actually opened, whatever happened to the path in between.
+ * anywhere, and the tree can change between our checks and our calls (TOCTOU). So:
+ * 1. The directory an operation works in is resolved with `realpath` and refused (`permission`)
+ *    unless its real path is the root or below it.
+ * 2. That directory is then opened (`O_DIRECTORY | O_NOFOLLOW`) and, on Linux, checked once more
+ *    through `/proc/self/fd/<n>`, which names the directory actually opened. Every path-based call
+ *    (mkdir, rmdir, unlink, rename, lstat, open, opendir, copyFile) then goes through
+ *    `/proc/self/fd/<n>/<name>`: the kernel resolves it from the opened directory, so a parent
+ *    swapped for a symlink after the check changes nothing (this is `openat`/`renameat`, which
+ *    Node does not expose, by another road).
+ * 3. The last component is never followed by the call itself: files are opened with
+ *    `O_NOFOLLOW` (a symlink swapped in fails with ELOOP → `permission`), their descriptor is
+ *    checked through `/proc/self/fd` too, and a file we created (always `O_EXCL`) that turns out to
+ *    lie outside is removed again. A final symlink is followed only by us, explicitly, when its
+ *    real path stays inside the root (`followSymlinks: "inside-root"`).
  *
- * Remaining races (TOCTOU), documented rather than hidden: between the `realpath` of a parent and
- * a path-based call (mkdir, rmdir, unlink, rename), someone with write access to the host
- * directory could replace a parent directory with a symlink. FTP clients cannot create symlinks,
- * so this needs a local user or another service writing into the root; closing it fully needs
- * `openat`/`renameat` relative to directory descriptors, which Node does not expose. Hard links
- * cannot be told from ordinary files: keep the root on a file system where the account cannot
- * hard-link others' files (Linux `fs.protected_hardlinks`).
+ * Operations on an entry itself (`mkdir`, `rmdir`, `unlink`, `rename`) act on the link when the
+ * entry is a symlink: unlinking or renaming a link never touches its target. Operations through
+ * an entry (`stat`, `list`, reads, writes, `hash`, `chmod`, `setModifiedTime`) follow a final
+ * symlink that stays inside the root.
+ *
+ * Without `/proc` (macOS, BSD, Windows, a Linux container without procfs) step 2 falls back to the
+ * realpath check alone, and a parent swapped for a symlink between check and call could redirect
+ * a path-based call; step 3 still holds where the platform has `O_NOFOLLOW`. FTP clients cannot
+ * create symlinks, so that race needs a local user or another service writing into the root.
+ * Hard links cannot be told from ordinary files: keep the root where accounts cannot hard-link
+ * others' files (Linux `fs.protected_hardlinks`).
  *
  * **Listings** stream through `fs.opendir` with `lstat` on 16 entries at a time, so a directory
  * of 100,000 entries never sits in memory. Symlinks are listed as `symlink`, with `target` set to
@@ -111,6 +118,10 @@ let procFdWorks: boolean | undefined = process.platform === "linux" ? undefined 
  * **Durability**: no fsync on commit. A commit is atomic (rename) but not durable across a power
  * loss: fsync of the file and its directory costs milliseconds per upload on real disks, and FTP
  * clients do not expect it (vsftpd and proftpd do not fsync either).
+ *
+ * **Resources**: nothing is held between calls, so one instance may serve many sessions. A read
+ * stream holds its file open until it ends or is destroyed; an upload holds its file (and, in the
+ * atomic modes, its directory) open until `commit()` or `abort()`.
  */
 export class LocalFileSystem implements FileSystem {
   /** The root as given, made absolute. Its real path is resolved on first use. */
@@ -142,8 +153,11 @@ export class LocalFileSystem implements FileSystem {
   stat(path: string): Promise<EntryInfo> {
     return this.run("stat", path, async () => {
       const segments = this.segments(path);
-      const real = await this.throughPath(segments);
-      return entryFromStats(segments.at(-1) ?? "/", await stat(real));
+      return this.using(await this.target(segments), async (located) => {
+        const stats = await lstat(located.path);
+        if (stats.isSymbolicLink()) throw new FileSystemError("permission", "became a symlink while we looked");
+        return entryFromStats(segments.at(-1) ?? "/", stats);
+      });
     });
   }
 
@@ -153,16 +167,19 @@ export class LocalFileSystem implements FileSystem {
    * @throws {FileSystemError} on the first iteration: `not-found`, `not-directory`, `permission`.
    */
   async *list(path: string): AsyncIterable<EntryInfo> {
-    let directory: Awaited<ReturnType<typeof opendir>>;
-    let host: string;
+    let anchor: Anchor;
+    let directory: Dir;
     try {
-      host = await this.throughPath(this.segments(path));
-      directory = await opendir(host, { bufferSize: 64 });
+      anchor = await this.using(await this.target(this.segments(path)), (located) => this.anchorAt(located.path));
+      directory = await opendir(anchor.path, { bufferSize: 64 }).catch(async (error: unknown) => {
+        await anchor.release();
+        throw error;
+      });
     } catch (error) {
       throw storageError(error, `list ${path}`);
     }
     try {
-      let batch: Dirent[] = [];
+      let batch: string[] = [];
       for (;;) {
         let dirent: Dirent | null;
         try {
@@ -170,9 +187,9 @@ export class LocalFileSystem implements FileSystem {
         } catch (error) {
           throw storageError(error, `list ${path}`);
         }
-        if (dirent !== null && !this.isTempName(dirent.name)) batch.push(dirent);
+        if (dirent !== null && !this.isTempName(dirent.name)) batch.push(dirent.name);
         if (batch.length >= LIST_CONCURRENCY || (dirent === null && batch.length > 0)) {
-          const entries = await Promise.all(batch.map((entry) => this.describe(host, entry.name)));
+          const entries = await Promise.all(batch.map((name) => this.describe(anchor.path, name)));
           batch = [];
           for (const entry of entries) if (entry) yield entry;
         }
@@ -180,6 +197,7 @@ export class LocalFileSystem implements FileSystem {
       }
     } finally {
       await directory.close().catch(() => {});
+      await anchor.release();
     }
   }
 
@@ -193,7 +211,9 @@ export class LocalFileSystem implements FileSystem {
   createReadStream(path: string, options: { start?: number } = {}): Promise<Readable> {
     return this.run("read", path, async () => {
       const start = checkOffset(options.start);
-      const handle = await this.openRegular(await this.throughPath(this.segments(path)), constants.O_RDONLY);
+      const handle = await this.using(await this.target(this.segments(path)), (located) =>
+        this.openRegular(located.path, constants.O_RDONLY),
+      );
       return handle.createReadStream({ start, highWaterMark: READ_HIGH_WATER_MARK, autoClose: true });
     });
   }
@@ -214,7 +234,7 @@ export class LocalFileSystem implements FileSystem {
    * the old file's permission bits. This follows SFTPGo's upload modes, except that SFTPGo
    * resumes an atomic upload by renaming the old file to the temporary name, which hides the
    * file while the upload runs and loses it if the resume fails; copying keeps it readable and
-   * intact until commit, at the cost of one (reflink where the file system can) copy.
+   * intact until commit, at the cost of one copy (a reflink where the file system can).
    *
    * A final name that is a symlink inside the root is written through: its real path is
    * replaced (atomic) or written (in place), and the link stays.
@@ -239,39 +259,44 @@ export class LocalFileSystem implements FileSystem {
   createUnique(directory: string, options: UniqueWriteOptions): Promise<{ path: string; target: WriteTarget }> {
     return this.run("stou", directory, async () => {
       const segments = this.segments(directory);
-      const host = await this.realDirectory(segments);
-      for (const name of uniqueNameCandidates(options.hint)) {
-        if (this.isTempName(name)) continue;
-        this.checkSegment(name);
-        const candidate = nodePath.join(host, name);
-        let reservation: Stats;
-        try {
-          const handle = await this.openChecked(candidate, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
-          reservation = await handle.stat().finally(() => handle.close());
-        } catch (error) {
-          if ((error as { code?: unknown }).code === "EEXIST") continue;
-          throw error;
+      const reserved = await this.using(await this.directory(segments), async (anchor) => {
+        for (const name of uniqueNameCandidates(options.hint)) {
+          if (this.isTempName(name)) continue;
+          this.checkSegment(name);
+          try {
+            const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL;
+            const handle = await this.openChecked(nodePath.join(anchor.path, name), flags);
+            return { name, stats: await handle.stat().finally(() => handle.close()) };
+          } catch (error) {
+            if ((error as { code?: unknown }).code !== "EEXIST") throw error;
+          }
         }
-        const path = `/${[...segments, name].join("/")}`;
-        const target = await this.openUpload(path, { mode: options.mode });
-        if (options.mode !== "atomic") return { path, target };
-        return {
-          path,
-          target: {
-            stream: target.stream,
-            commit: () => target.commit(),
-            abort: async () => {
-              await target.abort();
-              // Remove the reservation, but only if it is still the empty file we made.
-              const now = await lstat(candidate).catch(() => undefined);
-              if (now?.isFile() && now.size === 0 && now.ino === reservation.ino && now.dev === reservation.dev) {
-                await unlink(candidate).catch(() => {});
-              }
-            },
+        throw new FileSystemError("exists", `no free name for STOU in ${directory}`);
+      });
+      const entrySegments = [...segments, reserved.name];
+      const path = `/${entrySegments.join("/")}`;
+      const target = await this.openUpload(path, { mode: options.mode });
+      if (options.mode !== "atomic") return { path, target };
+      const removeReservation = async (): Promise<void> => {
+        // Only if it is still the empty file we made: someone may have written there since.
+        await this.using(await this.entry(entrySegments), async (located) => {
+          const now = await lstat(located.path);
+          if (now.isFile() && now.size === 0 && now.ino === reserved.stats.ino && now.dev === reserved.stats.dev) {
+            await unlink(located.path);
+          }
+        });
+      };
+      return {
+        path,
+        target: {
+          stream: target.stream,
+          commit: () => target.commit(),
+          abort: async () => {
+            await target.abort();
+            await removeReservation().catch(() => {});
           },
-        };
-      }
-      throw new FileSystemError("exists", `no free name for STOU in ${directory}`);
+        },
+      };
     });
   }
 
@@ -280,7 +305,7 @@ export class LocalFileSystem implements FileSystem {
     return this.run("mkdir", path, async () => {
       const segments = this.segments(path);
       if (segments.length === 0) throw new FileSystemError("exists", "the root exists");
-      await mkdir(await this.entryPath(segments));
+      await this.using(await this.entry(segments), (located) => mkdir(located.path));
     });
   }
 
@@ -293,9 +318,12 @@ export class LocalFileSystem implements FileSystem {
     return this.run("rmdir", path, async () => {
       const segments = this.segments(path);
       if (segments.length === 0) throw new FileSystemError("permission", "cannot remove the root");
-      const host = await this.entryPath(segments);
-      if (!(await lstat(host)).isDirectory()) throw new FileSystemError("not-directory", `${path} is not a directory`);
-      await rmdir(host);
+      await this.using(await this.entry(segments), async (located) => {
+        if (!(await lstat(located.path)).isDirectory()) {
+          throw new FileSystemError("not-directory", `${path} is not a directory`);
+        }
+        await rmdir(located.path);
+      });
     });
   }
 
@@ -308,10 +336,13 @@ export class LocalFileSystem implements FileSystem {
     return this.run("delete", path, async () => {
       const segments = this.segments(path);
       if (segments.length === 0) throw new FileSystemError("is-directory", "cannot delete the root");
-      const host = await this.entryPath(segments);
-      // Checked here because macOS answers EPERM, not EISDIR, for unlink(2) on a directory.
-      if ((await lstat(host)).isDirectory()) throw new FileSystemError("is-directory", `${path} is a directory`);
-      await unlink(host);
+      await this.using(await this.entry(segments), async (located) => {
+        // Checked here because macOS answers EPERM, not EISDIR, for unlink(2) on a directory.
+        if ((await lstat(located.path)).isDirectory()) {
+          throw new FileSystemError("is-directory", `${path} is a directory`);
+        }
+        await unlink(located.path);
+      });
     });
   }
 
@@ -330,17 +361,17 @@ export class LocalFileSystem implements FileSystem {
       if (fromSegments.length === 0 || toSegments.length === 0) {
         throw new FileSystemError("permission", "cannot rename the root");
       }
-      const source = await this.entryPath(fromSegments);
-      const target = await this.entryPath(toSegments);
-      const sourceStats = await lstat(source);
-      if (
-        sourceStats.isDirectory() &&
-        toSegments.length > fromSegments.length &&
-        fromSegments.every((segment, i) => toSegments[i] === segment)
-      ) {
-        throw new FileSystemError("invalid-name", `cannot move ${from} into itself`);
-      }
-      await rename(source, target);
+      await this.using(await this.entry(fromSegments), async (source) =>
+        this.using(await this.entry(toSegments), async (target) => {
+          const stats = await lstat(source.path);
+          const intoItself =
+            toSegments.length > fromSegments.length && fromSegments.every((segment, i) => toSegments[i] === segment);
+          if (stats.isDirectory() && intoItself) {
+            throw new FileSystemError("invalid-name", `cannot move ${from} into itself`);
+          }
+          await rename(source.path, target.path);
+        }),
+      );
     });
   }
 
@@ -353,10 +384,12 @@ export class LocalFileSystem implements FileSystem {
   setModifiedTime(path: string, mtime: Date): Promise<void> {
     return this.run("mtime", path, async () => {
       if (Number.isNaN(mtime.getTime())) throw new RangeError("invalid date");
-      await this.withAttributeHandle(
-        await this.throughPath(this.segments(path)),
-        async (handle) => handle.utimes((await handle.stat()).atime, mtime),
-        async (host) => pathUtimes(host, (await lstat(host)).atime, mtime),
+      await this.using(await this.target(this.segments(path)), (located) =>
+        this.withAttributeHandle(
+          located.path,
+          async (handle) => handle.utimes((await handle.stat()).atime, mtime),
+          async (host) => pathUtimes(host, (await lstat(host)).atime, mtime),
+        ),
       );
     });
   }
@@ -369,10 +402,12 @@ export class LocalFileSystem implements FileSystem {
   chmod(path: string, mode: number): Promise<void> {
     return this.run("chmod", path, async () => {
       const bits = mode & this.chmodMask;
-      await this.withAttributeHandle(
-        await this.throughPath(this.segments(path)),
-        (handle) => handle.chmod(bits),
-        (host) => pathChmod(host, bits),
+      await this.using(await this.target(this.segments(path)), (located) =>
+        this.withAttributeHandle(
+          located.path,
+          (handle) => handle.chmod(bits),
+          (host) => pathChmod(host, bits),
+        ),
       );
     });
   }
@@ -384,7 +419,9 @@ export class LocalFileSystem implements FileSystem {
    */
   hash(path: string, algorithm: HashAlgorithm): Promise<{ digest: string; size: number }> {
     return this.run("hash", path, async () => {
-      const handle = await this.openRegular(await this.throughPath(this.segments(path)), constants.O_RDONLY);
+      const handle = await this.using(await this.target(this.segments(path)), (located) =>
+        this.openRegular(located.path, constants.O_RDONLY),
+      );
       const hash = createFileHash(algorithm);
       let size = 0;
       for await (const chunk of handle.createReadStream({ highWaterMark: READ_HIGH_WATER_MARK, autoClose: true })) {
@@ -404,82 +441,125 @@ export class LocalFileSystem implements FileSystem {
     }
     const segments = this.segments(path);
     if (segments.length === 0) throw new FileSystemError("is-directory", "cannot write to the root");
-    const { host: final, stats: existing } = await this.uploadTarget(segments);
     const resume = start > 0 || options.append === true;
+    const { located: final, stats: existing } = await this.uploadTarget(segments);
     const position = start > 0 ? start : options.append ? (existing?.size ?? 0) : 0;
 
     if (options.mode === "standard" || (options.mode === "atomic-resume" && resume)) {
-      const handle = await this.openRegular(final, constants.O_WRONLY | constants.O_CREAT);
-      try {
-        if (!resume) await handle.truncate(0);
-      } catch (error) {
-        await handle.close();
-        throw error;
-      }
+      const handle = await this.using(final, () => this.openInPlace(final.path, !resume));
       const writer = new FileHandleWriter(handle, position);
       return createWriteTarget(writer, { commit: async () => writer.finalSize, abort: async () => {} });
     }
 
-    const directory = nodePath.dirname(final);
-    const temp = nodePath.join(directory, this.tempName(nodePath.basename(final)));
+    // Atomic: the temporary file lives next to the final one, under the same anchor, which stays
+    // open until the upload ends so that the commit's rename lands in the directory we checked.
     let handle: FileHandle;
-    if (resume && existing) {
-      // The old file stays readable and intact until commit; FICLONE makes this a reflink on
-      // btrfs/XFS and falls back to a copy elsewhere. EXCL: never write through a planted link.
-      await copyFile(final, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-      handle = await this.openRegular(temp, constants.O_WRONLY).catch(async (error: unknown) => {
-        await unlink(temp).catch(() => {});
-        throw error;
-      });
-    } else {
-      handle = await this.openChecked(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
-      if (existing) await handle.chmod(existing.mode & 0o7777).catch(() => {}); // best effort: keep the old bits
+    const temp = nodePath.join(final.anchor.path, this.tempName(final.name));
+    try {
+      if (resume && existing) {
+        handle = await this.copyForResume(final.path, temp);
+      } else {
+        handle = await this.openChecked(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+        if (existing) await handle.chmod(existing.mode & 0o7777).catch(() => {}); // best effort: keep the old bits
+      }
+    } catch (error) {
+      await final.anchor.release();
+      throw error;
     }
     const writer = new FileHandleWriter(handle, position);
-    const publish = async (): Promise<void> => {
-      // The directory must still be where (and what) it was when we opened: a directory swapped
-      // for a symlink meanwhile would move the rename elsewhere.
-      if ((await realpath(directory)) !== directory) {
-        throw new FileSystemError("permission", `the directory of ${path} moved during the upload`);
-      }
-      await rename(temp, final);
-    };
     return createWriteTarget(writer, {
       commit: async () => {
-        await publish();
+        await rename(temp, final.path);
+        await final.anchor.release();
         return writer.finalSize;
       },
       abort: async () => {
-        if (options.mode === "atomic-resume") {
-          try {
-            await publish();
-            return;
-          } catch {
-            // Cannot keep the partial upload under its name: remove it rather than leak it.
+        try {
+          if (options.mode === "atomic-resume") {
+            try {
+              await rename(temp, final.path);
+              return;
+            } catch {
+              // Cannot keep the partial upload under its name (it became a directory, say).
+            }
           }
+          await unlink(temp).catch(() => {});
+        } finally {
+          await final.anchor.release();
         }
-        await unlink(temp).catch(() => {});
       },
     });
   }
 
   /**
-   * Where an upload to `segments` lands: the real path of the final name (through a symlink
-   * that stays inside the root), and its stats when it exists.
+   * Where an upload to `segments` lands: the final name, or the real path behind a final symlink
+   * that stays inside the root, with its stats when it exists.
    */
-  private async uploadTarget(segments: readonly string[]): Promise<{ host: string; stats: Stats | undefined }> {
-    let host = await this.entryPath(segments);
-    let stats = await lstat(host).catch((error: unknown) => {
-      if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+  private async uploadTarget(segments: readonly string[]): Promise<{ located: Located; stats: Stats | undefined }> {
+    let located = await this.entry(segments);
+    try {
+      let stats = await lstatIfExists(located.path);
+      if (stats?.isSymbolicLink()) {
+        const real = await this.using(located, (link) => this.followLink(link.path, true));
+        located = await this.locateReal(real);
+        stats = await lstat(located.path);
+      }
+      if (stats?.isDirectory()) throw new FileSystemError("is-directory", "the upload target is a directory");
+      if (stats && !stats.isFile()) throw new FileSystemError("permission", "the upload target is not a regular file");
+      return { located, stats };
+    } catch (error) {
+      await located.anchor.release();
       throw error;
-    });
-    if (stats?.isSymbolicLink()) {
-      host = await this.followLink(host, true);
-      stats = await lstat(host);
     }
-    if (stats?.isDirectory()) throw new FileSystemError("is-directory", "the upload target is a directory");
-    if (stats && !stats.isFile()) throw new FileSystemError("permission", "the upload target is not a regular file");
-    return { host, stats };
+  }
+
+  /**
+   * Opens the final file for an in-place upload. An existing file is opened without `O_CREAT`
+   * and truncated only after the descriptor checks; a missing one is created with `O_EXCL`, so
+   * that a file we find outside the root after the fact is known to be ours and removed.
+   */
+  private async openInPlace(host: string, truncate: boolean): Promise<FileHandle> {
+    for (let attempt = 0; ; attempt++) {
+      let handle: FileHandle;
+      try {
+        handle = await this.openRegular(host, constants.O_WRONLY);
+      } catch (error) {
+        if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+        try {
+          handle = await this.openChecked(host, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL);
+        } catch (createError) {
+          // Created by someone else between our two opens: open theirs (once).
+          if ((createError as { code?: unknown }).code === "EEXIST" && attempt === 0) continue;
+          throw createError;
+        }
+      }
+      if (truncate) {
+        await handle.truncate(0).catch(async (error: unknown) => {
+          await handle.close();
+          throw error;
+        });
+      }
+      return handle;
+    }
+  }
+
+  /** The temporary file of an atomic resume: a copy of the final file, then opened for writing. */
+  private async copyForResume(final: string, temp: string): Promise<FileHandle> {
+    // Copy from the descriptor (via /proc) so that what we copy is the file we checked.
+    const source = await this.openRegular(final, constants.O_RDONLY);
+    try {
+      const from = procFdWorks ? `/proc/self/fd/${source.fd}` : final;
+      // FICLONE: a reflink on btrfs/XFS, a copy elsewhere. EXCL: never write through a planted link.
+      await copyFile(from, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    } finally {
+      await source.close();
+    }
+    try {
+      return await this.openRegular(temp, constants.O_WRONLY);
+    } catch (error) {
+      await unlink(temp).catch(() => {});
+      throw error;
+    }
   }
 
   private tempName(name: string): string {
@@ -520,9 +600,20 @@ export class LocalFileSystem implements FileSystem {
   }
 
   /** Whether a real path is the root or below it. */
-  private inside(real: string, root: string): boolean {
+  private async inside(real: string): Promise<boolean> {
+    const root = await this.realRoot();
     if (real === root) return true;
     return real.startsWith(root.endsWith(nodePath.sep) ? root : root + nodePath.sep);
+  }
+
+  /** Runs `body` with a located entry, releasing its anchor afterwards. */
+  private async using<L extends Located | Anchor, T>(located: L, body: (located: L) => Promise<T>): Promise<T> {
+    try {
+      return await body(located);
+    } finally {
+      const anchor: Anchor = "anchor" in located ? (located as Located).anchor : (located as Anchor);
+      await anchor.release();
+    }
   }
 
   /** The real path of the directory at `segments`, following symlinks that stay inside. */
@@ -531,70 +622,116 @@ export class LocalFileSystem implements FileSystem {
     if (segments.length === 0) return root;
     const lexical = nodePath.join(root, ...segments);
     const real = await realpath(lexical);
-    if (!this.inside(real, root)) throw new FileSystemError("permission", "the path leads outside the root");
+    if (!(await this.inside(real))) throw new FileSystemError("permission", "the path leads outside the root");
     if (this.followSymlinks === "never" && real !== lexical) {
       throw new FileSystemError("permission", "the path goes through a symlink");
     }
     return real;
   }
 
-  /** `<real parent>/<name>`: the entry itself, its last component not followed. */
-  private async entryPath(segments: readonly string[]): Promise<string> {
-    if (segments.length === 0) return this.realRoot();
-    const parent = await this.realDirectory(segments.slice(0, -1));
-    return nodePath.join(parent, segments.at(-1) as string);
+  /**
+   * Opens the directory at `path` (`O_DIRECTORY | O_NOFOLLOW`), checks through `/proc/self/fd`
+   * that it is inside the root, and returns `/proc/self/fd/<n>`, which keeps naming that very
+   * directory until released. Without /proc: `path` itself (already realpath-checked by callers).
+   */
+  private async anchorAt(path: string): Promise<Anchor> {
+    if (procFdWorks === false) return { path, release: async () => {} };
+    const handle = await open(path, constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    try {
+      const opened = await this.descriptorPath(handle);
+      if (opened === undefined) {
+        await handle.close();
+        return { path, release: async () => {} };
+      }
+      if (!(await this.inside(opened))) throw new FileSystemError("permission", "the directory lies outside the root");
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+    return { path: `/proc/self/fd/${handle.fd}`, release: () => handle.close() };
   }
 
-  /** The real path of what `segments` names, following a final symlink that stays inside. */
-  private async throughPath(segments: readonly string[]): Promise<string> {
-    const host = await this.entryPath(segments);
-    if (segments.length === 0) return host;
-    return (await lstat(host)).isSymbolicLink() ? this.followLink(host, false) : host;
+  /** The anchored directory at `segments`. */
+  private async directory(segments: readonly string[]): Promise<Anchor> {
+    return this.anchorAt(await this.realDirectory(segments));
+  }
+
+  /** The entry itself: its anchored parent and its name; the name is never followed. */
+  private async entry(segments: readonly string[]): Promise<Located> {
+    const name = segments.at(-1) as string;
+    const anchor = await this.directory(segments.slice(0, -1));
+    return { anchor, name, path: nodePath.join(anchor.path, name) };
+  }
+
+  /** A real path known to be inside the root, located under its anchored directory. */
+  private async locateReal(real: string): Promise<Located> {
+    if (real === (await this.realRoot())) {
+      const anchor = await this.anchorAt(real);
+      return { anchor, name: ".", path: `${anchor.path}/.` };
+    }
+    const anchor = await this.anchorAt(nodePath.dirname(real));
+    const name = nodePath.basename(real);
+    return { anchor, name, path: nodePath.join(anchor.path, name) };
+  }
+
+  /** What `segments` names, through a final symlink that stays inside; the root for `[]`. */
+  private async target(segments: readonly string[]): Promise<Located> {
+    if (segments.length === 0) return this.locateReal(await this.realRoot());
+    const located = await this.entry(segments);
+    let real: string;
+    try {
+      if (!(await lstat(located.path)).isSymbolicLink()) return located;
+      real = await this.followLink(located.path, false);
+    } catch (error) {
+      await located.anchor.release();
+      throw error;
+    }
+    await located.anchor.release();
+    return this.locateReal(real);
   }
 
   /**
-   * The real path behind the symlink at `host`, if it may be followed.
+   * The real path behind the symlink at `path`, if it may be followed.
    *
    * @param dangling - What a dangling link means: false → `not-found`; true (a write would
    *   create its target) → `permission`, since we cannot tell where the file would appear.
    */
-  private async followLink(host: string, dangling: boolean): Promise<string> {
+  private async followLink(path: string, dangling: boolean): Promise<string> {
     if (this.followSymlinks === "never") throw new FileSystemError("permission", "symlinks are not followed");
     let real: string;
     try {
-      real = await realpath(host);
+      real = await realpath(path);
     } catch (error) {
       if (dangling) throw new FileSystemError("permission", "a dangling symlink", { cause: error });
       throw error;
     }
-    if (!this.inside(real, await this.realRoot())) throw new FileSystemError("permission", "a symlink out of the root");
+    if (!(await this.inside(real))) throw new FileSystemError("permission", "a symlink out of the root");
     return real;
   }
 
   /**
-   * Opens a real path without following a final symlink (`O_NOFOLLOW`: a link swapped in after
-   * our checks fails with ELOOP), then checks on Linux that the descriptor really is inside the
-   * root (`/proc/self/fd/<n>` names the file opened). A file we created outside in a race is
-   * removed again.
+   * Opens a file without following a final symlink (`O_NOFOLLOW`: a link swapped in after our
+   * checks fails with ELOOP), then checks through `/proc/self/fd/<n>` that the descriptor is
+   * inside the root. A file this call created (`O_EXCL`) that turns out to lie outside is removed.
    */
-  private async openChecked(host: string, flags: number): Promise<FileHandle> {
-    const handle = await open(host, flags | O_NOFOLLOW | O_NONBLOCK, 0o666);
+  private async openChecked(path: string, flags: number): Promise<FileHandle> {
+    const handle = await open(path, flags | O_NOFOLLOW | O_NONBLOCK, 0o666);
     try {
-      await this.checkDescriptor(handle);
+      const opened = await this.descriptorPath(handle);
+      if (opened !== undefined && !(await this.inside(opened))) {
+        if (flags & constants.O_EXCL) await unlink(opened).catch(() => {});
+        throw new FileSystemError("permission", "the opened file lies outside the root");
+      }
       return handle;
     } catch (error) {
-      if (flags & constants.O_EXCL && FileSystemError.isInstance(error)) {
-        const opened = await readlink(`/proc/self/fd/${handle.fd}`).catch(() => undefined);
-        if (opened !== undefined) await unlink(opened).catch(() => {});
-      }
       await handle.close();
       throw error;
     }
   }
 
   /** {@link openChecked}, refusing what is not a regular file (directories, FIFOs, devices). */
-  private async openRegular(host: string, flags: number): Promise<FileHandle> {
-    const handle = await this.openChecked(host, flags);
+  private async openRegular(path: string, flags: number): Promise<FileHandle> {
+    const handle = await this.openChecked(path, flags);
     try {
       const stats = await handle.stat();
       if (stats.isDirectory()) throw new FileSystemError("is-directory", "a directory");
@@ -606,21 +743,19 @@ export class LocalFileSystem implements FileSystem {
     }
   }
 
-  private async checkDescriptor(handle: FileHandle): Promise<void> {
-    if (procFdWorks === false) return;
-    let opened: string;
+  /** What `/proc/self/fd/<n>` says the descriptor is; undefined where there is no such /proc. */
+  private async descriptorPath(handle: FileHandle): Promise<string | undefined> {
+    if (procFdWorks === false) return undefined;
     try {
-      opened = await readlink(`/proc/self/fd/${handle.fd}`);
+      const opened = await readlink(`/proc/self/fd/${handle.fd}`);
       procFdWorks = true;
+      return opened;
     } catch (error) {
       if (procFdWorks === undefined) {
-        procFdWorks = false; // no /proc mounted: O_NOFOLLOW and realpath are all we have
-        return;
+        procFdWorks = false; // no /proc mounted: realpath and O_NOFOLLOW are all we have
+        return undefined;
       }
       throw error;
-    }
-    if (!this.inside(opened, await this.realRoot())) {
-      throw new FileSystemError("permission", "the opened file lies outside the root");
     }
   }
 
@@ -630,18 +765,18 @@ export class LocalFileSystem implements FileSystem {
    * is still not a symlink.
    */
   private async withAttributeHandle(
-    host: string,
+    path: string,
     onHandle: (handle: FileHandle) => Promise<void>,
-    onPath: (host: string) => Promise<void>,
+    onPath: (path: string) => Promise<void>,
   ): Promise<void> {
     let handle: FileHandle;
     try {
-      handle = await this.openChecked(host, constants.O_RDONLY);
+      handle = await this.openChecked(path, constants.O_RDONLY);
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       if (code !== "EACCES" && code !== "EPERM") throw error;
-      if ((await lstat(host)).isSymbolicLink()) throw new FileSystemError("permission", "a symlink appeared");
-      await onPath(host);
+      if ((await lstat(path)).isSymbolicLink()) throw new FileSystemError("permission", "a symlink appeared");
+      await onPath(path);
       return;
     }
     try {
@@ -653,26 +788,25 @@ export class LocalFileSystem implements FileSystem {
 
   /** One listing entry; undefined when it vanished between readdir and lstat. */
   private async describe(directory: string, name: string): Promise<EntryInfo | undefined> {
-    const host = nodePath.join(directory, name);
+    const path = nodePath.join(directory, name);
     let stats: Stats;
     try {
-      stats = await lstat(host);
+      stats = await lstat(path);
     } catch (error) {
       if ((error as { code?: unknown }).code === "ENOENT") return undefined;
       throw storageError(error, "list");
     }
     const entry = entryFromStats(name, stats);
     if (!stats.isSymbolicLink() || this.followSymlinks === "never") return entry;
-    const target = await this.virtualTarget(host);
+    const target = await this.virtualTarget(path);
     return target === undefined ? entry : { ...entry, target };
   }
 
   /** The virtual path a symlink resolves to, when that is inside the root. */
-  private async virtualTarget(host: string): Promise<string | undefined> {
-    const root = await this.realRoot();
-    const real = await realpath(host).catch(() => undefined);
-    if (real === undefined || !this.inside(real, root)) return undefined;
-    const relative = nodePath.relative(root, real);
+  private async virtualTarget(path: string): Promise<string | undefined> {
+    const real = await realpath(path).catch(() => undefined);
+    if (real === undefined || !(await this.inside(real))) return undefined;
+    const relative = nodePath.relative(await this.realRoot(), real);
     return `/${relative.split(nodePath.sep).filter(Boolean).join("/")}`;
   }
 
@@ -683,6 +817,28 @@ export class LocalFileSystem implements FileSystem {
     } catch (error) {
       throw storageError(error, `${operation} ${path}`);
     }
+  }
+}
+
+/** A directory held open, and the path that reaches it whatever happens to its name. */
+interface Anchor {
+  readonly path: string;
+  release(): Promise<void>;
+}
+
+/** An entry under an anchored directory: `path` is `<anchor.path>/<name>`. */
+interface Located {
+  readonly anchor: Anchor;
+  readonly name: string;
+  readonly path: string;
+}
+
+async function lstatIfExists(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code === "ENOENT") return undefined;
+    throw error;
   }
 }
 
