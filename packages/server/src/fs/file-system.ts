@@ -63,9 +63,13 @@ export interface FileSystem {
 export type UploadMode = "standard" | "atomic" | "atomic-resume";
 
 export interface WriteOptions {
-  /** Byte offset to start at (REST + STOR); the file is not truncated before it. */
+  /**
+   * Byte offset to start at (REST + STOR); the file is not truncated before it, nor after the
+   * bytes written (vsftpd: no O_TRUNC with a REST offset). Past the end, the gap reads as zeros.
+   * A non-negative safe integer; anything else is a `RangeError`.
+   */
   readonly start?: number;
-  /** APPE: add to the end. */
+  /** APPE: add to the end. When `start > 0` is given too, `start` wins (as in vsftpd). */
   readonly append?: boolean;
   readonly mode: UploadMode;
 }
