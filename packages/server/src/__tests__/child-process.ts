@@ -41,7 +41,10 @@ export function bundleChildServer(): Promise<string> {
 
 export interface ChildMessage {
   readonly type: string;
-  readonly [key: string]: unknown;
+  readonly port?: number;
+  readonly rss?: number;
+  readonly maxRss?: number;
+  readonly connections?: number;
 }
 
 /** A server running in a child process (see fixtures/child-server.ts). */
@@ -70,7 +73,7 @@ export class ChildServer {
     const child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ["pipe", "pipe", "pipe"] });
     const server = new ChildServer(child);
     const listening = await server.next();
-    server.port = listening["port"] as number;
+    server.port = listening.port ?? 0;
     return server;
   }
 
