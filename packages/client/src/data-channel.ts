@@ -214,15 +214,23 @@ async function openActive(
   const server = net.createServer({ pauseOnConnect: true });
   const port = await listen(server, address, connection.options.activePortRange, signal);
   let startTimer = () => {};
+  let cancel = (_error: unknown) => {};
   const accepted = new Promise<Socket>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
+    let settled = false;
     const settle = (error: unknown, socket?: Socket) => {
+      if (settled) {
+        socket?.destroy();
+        return;
+      }
+      settled = true;
       clearTimeout(timer);
       off();
       server.close();
       if (socket === undefined) reject(error);
       else resolve(socket);
     };
+    cancel = (error) => settle(error);
     const off = onAbort(signal, () => settle(abortReason(signal as AbortSignal)));
     server.on("connection", (socket) => {
       // RFC 2577 §3: accept the data connection only from the server we are talking to.
@@ -255,7 +263,12 @@ async function openActive(
     };
   });
   accepted.catch(() => {});
-  const channel = new DataChannel(accepted, () => server.close(), reader, false);
+  const channel = new DataChannel(
+    accepted,
+    () => cancel(new FtpConnectionError("FTP_ERR_DATA_CONNECTION", "the data connection was closed")),
+    reader,
+    false,
+  );
   try {
     await announce(connection, address, port, signal);
   } catch (error) {

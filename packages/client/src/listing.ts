@@ -3,7 +3,14 @@
  * otherwise, parsed by the protocol package (Unix, DOS/IIS, EPLF, NetWare, MLSx). Every
  * entry keeps its raw line; `.` and `..` never appear.
  */
-import { concatBytes, decodeUtf8OrLatin1, type FileInfo, parseListing, parseMlsdListing } from "@ftpkit/protocol";
+import {
+  buildCommand,
+  concatBytes,
+  decodeUtf8OrLatin1,
+  type FileInfo,
+  parseListing,
+  parseMlsdListing,
+} from "@ftpkit/protocol";
 import { FtpError } from "./errors/ftp-error.js";
 import { receive } from "./transfer/receive.js";
 import type { Connection } from "./transport/connection.js";
@@ -18,6 +25,8 @@ export async function listDirectory(
   signal: AbortSignal | undefined,
 ): Promise<FileInfo[]> {
   const argument = path === undefined || path === "" ? undefined : path;
+  // CR, LF and NUL are refused here, before anything is sent.
+  buildCommand("MLSD", argument);
   if (connection.features.has("MLST")) {
     // MLSD takes a literal pathname: no options, no globbing (RFC 3659 §7.1).
     return parseMlsdListing(await collect(connection, "MLSD", argument, signal));

@@ -34,6 +34,8 @@ export interface FaultServerOptions {
 export interface DataSendOptions {
   /** Stop after this many bytes and close the data connection (a dropped transfer). */
   dropAfter?: number;
+  /** With `dropAfter`: reset the data connection instead of closing it after the bytes were sent. */
+  reset?: boolean;
   /** `eof-first` (default): close the data connection, then send the 226. `reply-first`: the other way round. */
   order?: "eof-first" | "reply-first";
   /** The final reply (default `226 Transfer complete`); null sends none. */
@@ -240,7 +242,8 @@ export class FaultContext {
       }
       const final = options.finalReply === undefined ? ([226, "Transfer complete"] as const) : options.finalReply;
       if (options.dropAfter !== undefined && options.dropAfter < bytes.length) {
-        socket.destroy();
+        if (options.reset === true) socket.resetAndDestroy();
+        else await endSocket(socket);
         if (final !== null) this.reply(final[0], final[1]);
         return;
       }
@@ -366,6 +369,7 @@ export class FaultServer {
   private accept(socket: net.Socket): void {
     this.connections++;
     this.sockets.add(socket);
+    socket.setNoDelay(true);
     socket.on("close", () => this.sockets.delete(socket));
     socket.on("error", () => {});
     const ctx = new FaultContext(socket, this);

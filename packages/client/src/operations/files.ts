@@ -3,6 +3,7 @@
  * protocol core decides (`outcome`); the reply values are read by the protocol's parsers.
  */
 import {
+  buildCommand,
   canonicalVerb,
   formatMfmtArgument,
   isTransferVerb,
@@ -25,6 +26,8 @@ export async function removeFile(connection: Connection, path: string, signal?: 
 
 /** RNFR then RNTO (RFC 959 §4.1.3: RNFR's 350 asks for the RNTO). */
 export async function renamePath(connection: Connection, from: string, to: string, signal?: AbortSignal) {
+  // Both names are checked before RNFR goes out: a refused RNTO must not leave a pending RNFR.
+  buildCommand("RNTO", to);
   await connection.expect("RNFR", from, signal, ["intermediate"]);
   await connection.expect("RNTO", to, signal);
 }

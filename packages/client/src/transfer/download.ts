@@ -3,7 +3,7 @@
  * to start at an offset or to resume after a dropped connection, TYPE I (or A on request).
  */
 import type { Writable } from "node:stream";
-import { AsciiDecoder } from "@ftpkit/protocol";
+import { AsciiDecoder, buildCommand } from "@ftpkit/protocol";
 import { FtpConnectionError } from "../errors/ftp-connection-error.js";
 import { trySize } from "../operations/files.js";
 import type { Connection } from "../transport/connection.js";
@@ -37,6 +37,8 @@ export async function download(
   destination: string | Writable,
   options: DownloadOptions = {},
 ): Promise<TransferResult> {
+  // CR, LF and NUL are refused here, before anything is sent (command injection).
+  buildCommand("RETR", remotePath);
   const ascii = options.type === "ascii";
   const start = options.offset ?? 0;
   if (!Number.isSafeInteger(start) || start < 0) throw new RangeError(`invalid offset ${String(options.offset)}`);

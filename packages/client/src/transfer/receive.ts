@@ -44,12 +44,18 @@ export async function receive(connection: Connection, request: ReceiveRequest): 
   request.localFailure?.catch((error: unknown) => local.reject(error));
   let dataError: Error | undefined;
   let channel: DataChannel | undefined;
-  const resume = () => channel?.resume();
+  let paused = false;
+  const resume = () => {
+    paused = false;
+    control.dataActivity();
+    channel?.resume();
+  };
   const reader: DataReader = {
     data(chunk, owned) {
       control.dataActivity();
       try {
-        return request.consumer.data(chunk, owned, resume);
+        paused = !request.consumer.data(chunk, owned, resume);
+        return !paused;
       } catch (error) {
         local.reject(error);
         return false;
@@ -69,6 +75,9 @@ export async function receive(connection: Connection, request: ReceiveRequest): 
     },
   };
   channel = await DataChannel.open(connection, reader, request.signal);
+  // While the consumer holds the data back (back-pressure), the silence is ours, not the
+  // server's: it must not count against dataIdleTimeout.
+  const ticker = localWaitTicker(connection, () => paused);
   try {
     if (request.rest !== undefined && request.rest > 0) {
       await connection.expect("REST", String(request.rest), request.signal, ["intermediate"]);
@@ -90,6 +99,17 @@ export async function receive(connection: Connection, request: ReceiveRequest): 
     }
     return settled.value.reply;
   } finally {
+    clearInterval(ticker);
     channel.destroy();
   }
+}
+
+/** Reports data activity while `waiting()` says the local side is the one holding the transfer. */
+export function localWaitTicker(connection: Connection, waiting: () => boolean): NodeJS.Timeout {
+  const period = Math.max(50, Math.floor(connection.options.dataIdleTimeout / 3));
+  const ticker = setInterval(() => {
+    if (waiting()) connection.control.dataActivity();
+  }, period);
+  ticker.unref();
+  return ticker;
 }

@@ -3,6 +3,7 @@
  * source into the data socket once the server is ready (1yz and, in active mode, its
  * connection), end the data connection, and finish on the joint completion.
  */
+import type { Socket } from "node:net";
 import { type Readable, Transform } from "node:stream";
 import { AsciiEncoder, type Reply } from "@ftpkit/protocol";
 import { DataChannel } from "../data-channel.js";
@@ -11,6 +12,7 @@ import { deferred } from "../internal/deferred.js";
 import type { Connection } from "../transport/connection.js";
 import { abandonTransfer } from "./abandon.js";
 import { firstSettled } from "./outcome.js";
+import { localWaitTicker } from "./receive.js";
 
 export interface TransmitRequest {
   readonly verb: "STOR" | "APPE";
@@ -36,6 +38,12 @@ export async function transmit(connection: Connection, request: TransmitRequest)
   let dataError: Error | undefined;
   const channel = await DataChannel.open(connection, undefined, request.signal);
   let source: Readable | undefined;
+  let socketRef: Socket | undefined;
+  // Waiting for the source to produce (the socket has room) is our silence, not the server's.
+  const ticker = localWaitTicker(
+    connection,
+    () => socketRef !== undefined && !socketRef.writableNeedDrain && source?.readableEnded === false,
+  );
   try {
     if (request.rest !== undefined && request.rest > 0) {
       await connection.expect("REST", String(request.rest), request.signal, ["intermediate"]);
@@ -56,6 +64,7 @@ export async function transmit(connection: Connection, request: TransmitRequest)
     const connected = await firstSettled(channel.socket(), local.promise, request.signal);
     if (connected.kind !== "done") return await giveUp(connected.error);
     const socket = connected.value;
+    socketRef = socket;
     // Phase 2: stream the source; the end of the data connection is the end of the file.
     source = request.open();
     source.on("error", (error) => local.reject(error));
@@ -91,6 +100,7 @@ export async function transmit(connection: Connection, request: TransmitRequest)
     }
     return finished.value.reply;
   } finally {
+    clearInterval(ticker);
     channel.destroy();
     source?.unpipe();
   }

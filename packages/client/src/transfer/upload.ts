@@ -4,6 +4,7 @@
  * resumes: SIZE tells how much the server has, and APPE sends the rest (APPE needs no
  * REST support, which ProFTPD only has with `AllowStoreRestart on`).
  */
+import { buildCommand } from "@ftpkit/protocol";
 import { trySize } from "../operations/files.js";
 import type { Connection } from "../transport/connection.js";
 import type { TransferResult } from "./download.js";
@@ -32,6 +33,8 @@ export async function upload(
   remotePath: string,
   options: UploadOptions = {},
 ): Promise<TransferResult> {
+  // CR, LF and NUL are refused here, before anything is sent (command injection).
+  buildCommand("STOR", remotePath);
   const ascii = options.type === "ascii";
   const offset = options.offset ?? 0;
   if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`invalid offset ${String(options.offset)}`);
