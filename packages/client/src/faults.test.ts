@@ -342,7 +342,14 @@ describe("send", () => {
 
 describe("close", () => {
   it("waits for queued calls, sends QUIT, and refuses later calls", async () => {
-    const server = await faultServer({ script: { MKD: async (ctx) => (await ctx.delay(50), ctx.defaultHandler()) } });
+    const server = await faultServer({
+      script: {
+        MKD: async (ctx) => {
+          await ctx.delay(50);
+          await ctx.defaultHandler();
+        },
+      },
+    });
     const client = await connect(server);
     const made = client.mkdir("late");
     await client.close();

@@ -71,7 +71,8 @@ export class Pool implements DirRunner {
   }
 
   async pwd(options: CallOptions = {}): Promise<string> {
-    return this.base ?? (await this.pick().pwd(options));
+    const client = this.pick();
+    return this.base ?? (await client.pwd(options));
   }
 
   async cd(path: string, options: CallOptions = {}): Promise<string> {
@@ -79,15 +80,19 @@ export class Pool implements DirRunner {
     return this.base;
   }
 
-  list(path?: string, options: CallOptions = {}): Promise<FileInfo[]> {
+  async list(path?: string, options: CallOptions = {}): Promise<FileInfo[]> {
     return this.pick().list(path === undefined ? this.base : this.path(path), options);
   }
 
-  download(remotePath: string, destination: string | Writable, options?: DownloadOptions): Promise<TransferResult> {
+  async download(
+    remotePath: string,
+    destination: string | Writable,
+    options?: DownloadOptions,
+  ): Promise<TransferResult> {
     return this.pick().download(this.path(remotePath), destination, options);
   }
 
-  upload(source: UploadSource, remotePath: string, options?: UploadOptions): Promise<TransferResult> {
+  async upload(source: UploadSource, remotePath: string, options?: UploadOptions): Promise<TransferResult> {
     return this.pick().upload(source, this.path(remotePath), options);
   }
 
@@ -99,44 +104,44 @@ export class Pool implements DirRunner {
     return this.pick().createWriteStream(this.path(remotePath), options);
   }
 
-  mkdir(path: string, options?: MkdirOptions): Promise<void> {
+  async mkdir(path: string, options?: MkdirOptions): Promise<void> {
     return this.pick().mkdir(this.path(path), options);
   }
 
-  rmdir(path: string, options?: RmdirOptions): Promise<void> {
+  async rmdir(path: string, options?: RmdirOptions): Promise<void> {
     return this.pick().rmdir(this.path(path), options);
   }
 
-  remove(path: string, options?: CallOptions): Promise<void> {
+  async remove(path: string, options?: CallOptions): Promise<void> {
     return this.pick().remove(this.path(path), options);
   }
 
-  rename(from: string, to: string, options?: CallOptions): Promise<void> {
+  async rename(from: string, to: string, options?: CallOptions): Promise<void> {
     return this.pick().rename(this.path(from), this.path(to), options);
   }
 
-  size(path: string, options?: CallOptions): Promise<number> {
+  async size(path: string, options?: CallOptions): Promise<number> {
     return this.pick().size(this.path(path), options);
   }
 
-  lastModified(path: string, options?: CallOptions): Promise<Date> {
+  async lastModified(path: string, options?: CallOptions): Promise<Date> {
     return this.pick().lastModified(this.path(path), options);
   }
 
-  setLastModified(path: string, date: Date, options?: CallOptions): Promise<void> {
+  async setLastModified(path: string, date: Date, options?: CallOptions): Promise<void> {
     return this.pick().setLastModified(this.path(path), date, options);
   }
 
-  features(options?: CallOptions): Promise<ReadonlyMap<string, string>> {
+  async features(options?: CallOptions): Promise<ReadonlyMap<string, string>> {
     return this.pick().features(options);
   }
 
   /** Sends a raw command on one of the connections (avoid commands whose state spans calls, like RNFR). */
-  send(line: string, options?: CallOptions): Promise<Reply> {
+  async send(line: string, options?: CallOptions): Promise<Reply> {
     return this.pick().send(line, options);
   }
 
-  downloadDir(
+  async downloadDir(
     remoteDir: string,
     localDir: string,
     options: DirectoryTransferOptions = {},
@@ -147,7 +152,7 @@ export class Pool implements DirRunner {
     });
   }
 
-  uploadDir(
+  async uploadDir(
     localDir: string,
     remoteDir: string,
     options: DirectoryTransferOptions = {},
@@ -155,7 +160,7 @@ export class Pool implements DirRunner {
     return uploadDir(this, localDir, this.path(remoteDir), { ...options, parallel: options.parallel ?? this.capacity });
   }
 
-  mirror(remoteDir: string, localDir: string, options: MirrorOptions): Promise<MirrorResult> {
+  async mirror(remoteDir: string, localDir: string, options: MirrorOptions): Promise<MirrorResult> {
     return mirror(this, this.path(remoteDir), localDir, { ...options, parallel: options.parallel ?? this.capacity });
   }
 
