@@ -651,8 +651,34 @@ export class LocalFileSystem implements FileSystem {
     return { path: `/proc/self/fd/${handle.fd}`, release: () => handle.close() };
   }
 
-  /** The anchored directory at `segments`. */
+  /**
+   * The anchored directory at `segments`, following symlinks that stay inside. With /proc the
+   * lexical path is opened directly (symlinks followed by the kernel) and `/proc/self/fd/<n>`
+   * tells where it led: one call fewer than `realpath` first, and checked on what was opened.
+   * Opening a directory has no side effects even outside the root, and `O_DIRECTORY` fails
+   * before any device or FIFO would be opened.
+   */
   private async directory(segments: readonly string[]): Promise<Anchor> {
+    if (procFdWorks !== false) {
+      const root = await this.realRoot();
+      const lexical = nodePath.join(root, ...segments);
+      const handle = await open(lexical, constants.O_RDONLY | O_DIRECTORY);
+      let opened: string | undefined;
+      try {
+        opened = await this.descriptorPath(handle);
+        if (opened !== undefined && !(await this.inside(opened))) {
+          throw new FileSystemError("permission", "the path leads outside the root");
+        }
+        if (opened !== undefined && this.followSymlinks === "never" && opened !== lexical) {
+          throw new FileSystemError("permission", "the path goes through a symlink");
+        }
+      } catch (error) {
+        await handle.close();
+        throw error;
+      }
+      if (opened !== undefined) return { path: `/proc/self/fd/${handle.fd}`, release: () => handle.close() };
+      await handle.close(); // no /proc after all: the realpath road below
+    }
     return this.anchorAt(await this.realDirectory(segments));
   }
 
