@@ -8,6 +8,8 @@ export function ftpkitProject(name: string, extra: UserWorkspaceConfig["test"] =
   return defineProject({
     resolve: { conditions: ["@ftpkit/source", "module", "node", "import", "default"] },
     ssr: { resolve: { conditions: ["@ftpkit/source", "node", "import", "default"] } },
-    test: { name, ...extra },
+    // Property tests run 10,000 cases; on a busy 2-core machine that can take well over
+    // vitest's 5 s default.
+    test: { name, testTimeout: 60_000, ...extra },
   });
 }

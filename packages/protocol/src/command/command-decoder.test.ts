@@ -32,6 +32,22 @@ describe("CommandDecoder", () => {
     expect(line !== NEED_DATA && line.ok && line.command.verb).toBe("ABOR");
     expect(d.interruptCount).toBe(2);
   });
+  it("completes ABOR whose LF was taken out of the stream as urgent data (ftplib sends ABOR with MSG_OOB)", () => {
+    const d = new CommandDecoder();
+    d.receiveData(bytesOf("ABOR\r"));
+    const line = d.nextLine();
+    expect(line !== NEED_DATA && line.ok && line.command.verb).toBe("ABOR");
+    // If the LF does arrive after all, it is swallowed rather than read as an empty command.
+    d.receiveData(bytesOf("\nNOOP\r\n"));
+    expect(summary([d.nextLine() as DecodedLine])).toEqual(["NOOP:"]);
+    expect(d.nextLine()).toBe(NEED_DATA);
+    // Other partial lines ending in CR still wait for their LF.
+    d.receiveData(bytesOf("RETR a\r"));
+    expect(d.nextLine()).toBe(NEED_DATA);
+  });
+  it("keeps the byte after a dangling IAC whose DM was taken out as urgent data", () => {
+    expect(summary(decode(bytesOf([255, 244, 255], "ABOR\r\n")))).toEqual(["ABOR:"]);
+  });
   it("drops option negotiation and subnegotiation, keeps IAC IAC as 0xFF", () => {
     const lines = decode(
       bytesOf([255, 251, 1], "NO", [255, 250, 24, 1, 255, 240], "OP\r\n", "CWD a", [255, 255], "b\r\n"),

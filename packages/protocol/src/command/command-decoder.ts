@@ -6,6 +6,8 @@ import { type Command, parseCommand } from "./command.js";
 
 /** Telnet command bytes (RFC 854) that can appear on an FTP control connection. */
 const IAC = 255;
+const CR = 0x0d;
+const LF = 0x0a;
 const SB = 250;
 const SE = 240;
 const WILL = 251;
@@ -61,16 +63,37 @@ export class CommandDecoder {
 
   /** Queues received bytes, stripping Telnet commands. */
   receiveData(bytes: Uint8Array): void {
-    if (this.telnet === "data" && !bytes.includes(IAC)) {
-      this.lines.push(bytes);
-      return;
+    let data = bytes;
+    if (this.swallowLf && data.length > 0) {
+      this.swallowLf = false;
+      if (data[0] === LF) data = data.subarray(1);
     }
-    this.lines.push(this.stripTelnet(bytes));
+    if (this.telnet === "data" && !data.includes(IAC)) this.lines.push(data);
+    else this.lines.push(this.stripTelnet(data));
   }
+
+  /**
+   * Python's ftplib sends `ABOR\r\n` with MSG_OOB, so its last byte (LF) is urgent data,
+   * which the kernel removes from the stream when SO_OOBINLINE is off (Node cannot turn it
+   * on). What arrives is `ABOR\r`. A pending line that is exactly ABOR, STAT or QUIT
+   * followed by CR is therefore complete; an LF that still follows is swallowed.
+   */
+  private completeUrgentCommand(): boolean {
+    const pending = this.lines.peekPartial();
+    if (pending === undefined || pending.length !== 5 || pending[4] !== CR) return false;
+    const word = String.fromCharCode(...pending.subarray(0, 4)).toUpperCase();
+    if (word !== "ABOR" && word !== "STAT" && word !== "QUIT") return false;
+    this.lines.push(new Uint8Array([LF]));
+    this.swallowLf = true;
+    return true;
+  }
+
+  private swallowLf = false;
 
   /** The next line, decoded and parsed, or `NEED_DATA`. Never throws. */
   nextLine(): DecodedLine | typeof NEED_DATA {
-    const next = this.lines.next();
+    let next = this.lines.next();
+    if (next === undefined && this.completeUrgentCommand()) next = this.lines.next();
     if (next === undefined) return NEED_DATA;
     if (next.kind === "too-long") {
       const error = new LocalProtocolError(`command line too long (over ${this.maxLineLength} bytes)`, {
@@ -100,6 +123,13 @@ export class CommandDecoder {
         case "iac":
           if (b === IAC) {
             out[j++] = IAC;
+            this.telnet = "data";
+          } else if (b < SE) {
+            // Not a Telnet command: the byte after this IAC was sent as TCP urgent data
+            // (the DM of "IAC IP IAC DM", RFC 959 §4.1.3) and the kernel, without
+            // SO_OOBINLINE (which Node cannot set), took it out of the stream. Drop the
+            // dangling IAC and keep this byte as data.
+            out[j++] = b;
             this.telnet = "data";
           } else if (b >= WILL && b <= DONT) {
             this.telnet = "option";

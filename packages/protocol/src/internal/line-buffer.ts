@@ -36,6 +36,15 @@ export class LineBuffer {
     return this.buffered + this.queued;
   }
 
+  /**
+   * The bytes of the unfinished line when it is short (at most 16 bytes) and nothing else
+   * is queued, else undefined. Lets a decoder recognise a line whose terminator was lost.
+   */
+  peekPartial(): Uint8Array | undefined {
+    if (this.discarding || this.queue.length > 0 || this.buffered === 0 || this.buffered > 16) return undefined;
+    return this.chunks.length === 1 ? this.chunks[0] : concatBytes(this.chunks);
+  }
+
   /** The next complete line, or undefined when more bytes are needed. */
   next(): LineResult | undefined {
     while (this.queue.length > 0) {
