@@ -191,6 +191,18 @@ describe("limits", () => {
     await slow.closed;
   });
 
+  it("answers a flood of pipelined commands in order, reading only as fast as it replies", async () => {
+    const t = await startServer();
+    const c = await t.login();
+    const count = 20_000;
+    c.socket.pause();
+    for (let i = 0; i < count; i++) c.write("NOOP");
+    await new Promise((r) => setTimeout(r, 300));
+    c.socket.resume();
+    for (let i = 0; i < count; i++) expect((await c.nextReply()).code).toBe(200);
+    await c.expect("PWD", undefined, 257);
+  });
+
   it("limits concurrent sessions per account (maxSessions) with 421", async () => {
     const t = await startServer({ account: { maxSessions: 1 } });
     const a = await t.login();

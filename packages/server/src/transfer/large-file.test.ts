@@ -91,6 +91,7 @@ describe("large files (TYPE I, LocalFileSystem on the temp directory)", () => {
     expect(downloadGrowth).toBeLessThan(RSS_BUDGET);
 
     await c.quit();
+    expect(c.violations).toEqual([]);
     expect(await child.request({ type: "close" })).toEqual({ type: "closed", connections: 0 });
     expect(await child.exited).toEqual({ code: 0, signal: null });
   });
