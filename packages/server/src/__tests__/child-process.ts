@@ -44,6 +44,8 @@ export interface ChildMessage {
   readonly port?: number;
   readonly rss?: number;
   readonly maxRss?: number;
+  /** process.memoryUsage() when the RSS peaked. */
+  readonly peak?: NodeJS.MemoryUsage;
   readonly connections?: number;
 }
 
