@@ -53,6 +53,14 @@ export interface FileSystemConformanceSubject {
    * symlinks; it enables the symlink tests.
    */
   symlink?(target: string, link: string): Promise<void>;
+  /**
+   * Creates entries (of any type) named `names` in the existing directory `directory` (virtual
+   * path) straight on the storage, for the big-directory test, which is about listing, not
+   * creating: 10,000 `mkdir` calls through the jail cost a local file system four system calls
+   * each, and directories are the most expensive entries to create and remove on ext4 (hard
+   * links to one file are ten times cheaper). Without it the test uses `fs.mkdir`.
+   */
+  populate?(directory: string, names: readonly string[]): Promise<void>;
 }
 
 const MiB = 1024 * 1024;
@@ -713,17 +721,23 @@ export function describeFileSystemConformance(
         skipUnless(context, count > 0, "big directories disabled");
         await fs.mkdir("/many");
         const names = Array.from({ length: count }, (_, i) => `entry-${String(i).padStart(6, "0")}`);
-        for (let i = 0; i < names.length; i += 64) {
-          await Promise.all(names.slice(i, i + 64).map((entryName) => fs.mkdir(`/many/${entryName}`)));
+        if (subject.populate) await subject.populate("/many", names);
+        else {
+          for (let i = 0; i < names.length; i += 64) {
+            await Promise.all(names.slice(i, i + 64).map((entryName) => fs.mkdir(`/many/${entryName}`)));
+          }
         }
         await writeFile(fs, "/many/a-file", "x");
         const seen = new Set<string>();
+        const duplicates: string[] = [];
         for await (const entry of fs.list("/many")) {
-          expect(seen.has(entry.name)).toBe(false);
+          if (seen.has(entry.name)) duplicates.push(entry.name);
           seen.add(entry.name);
         }
+        // One assertion each, not 10,000: an `expect` per entry would cost more than the listing.
+        expect(duplicates).toEqual([]);
+        expect(names.filter((entryName) => !seen.has(entryName))).toEqual([]);
         expect(seen.size).toBe(count + 1);
-        for (const entryName of names) expect(seen.has(entryName)).toBe(true);
       }, 60_000);
     });
   });
