@@ -90,6 +90,8 @@ export class Connection {
   private transfer: Transfer | undefined;
   private transferDone: Promise<void> | undefined;
   private storageDone: Promise<void> | undefined;
+  private passiveOpening: Promise<void> | undefined;
+  private authenticating: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -235,7 +237,7 @@ export class Connection {
         }
         return;
       case "authenticate":
-        void this.authenticate(event.id, event.user, event.password);
+        this.authenticating = this.authenticate(event.id, event.user, event.password);
         return;
       case "login":
         this.user = event.user;
@@ -255,7 +257,7 @@ export class Connection {
         this.storageDone = this.storage(event.id, event.request);
         return;
       case "open-passive":
-        void this.openPassive(event.id, event.family);
+        this.passiveOpening = this.openPassive(event.id, event.family);
         return;
       case "close-data":
         this.closePassive();
@@ -559,7 +561,8 @@ export class Connection {
     this.lingerTimer = undefined;
     this.closePassive();
     this.transfer?.stop("aborted");
-    const done = Promise.all([this.transferDone, this.storageDone]);
+    // Whatever is still running finishes (or sees the session closed) before anything is released.
+    const done = Promise.all([this.transferDone, this.storageDone, this.passiveOpening, this.authenticating]);
     void done.then(() => {
       this.releaseAccount();
       if (!this.refused) {
