@@ -191,6 +191,19 @@ describe("passive mode (RFC 959 PASV, RFC 2428 EPSV)", () => {
     expect((await t.fs.stat("/up6.txt")).size).toBe(2);
   });
 
+  it("serves IPv4 and IPv6 clients from one dual-stack listener (host ::)", async () => {
+    const t = await startServer({ files: FILES, host: "::" });
+    const v4 = track(await RawClient.connect(t.port, { host: "127.0.0.1" }));
+    await v4.login("alice", "secret");
+    expect((await v4.pasv()).host).toBe("127.0.0.1"); // not ::ffff:127.0.0.1
+    await v4.expect("ABOR", undefined, 225);
+    expect(text((await v4.retr("f.txt", "pasv")).data)).toBe("some data\r\n");
+    expect(text((await v4.retr("f.txt", "eprt")).data)).toBe("some data\r\n");
+    const v6 = track(await RawClient.connect(t.port, { host: "::1" }));
+    await v6.login("alice", "secret");
+    expect(text((await v6.retr("f.txt", "epsv")).data)).toBe("some data\r\n");
+  });
+
   it("after EPSV ALL refuses PORT, EPRT and PASV with 503 (RFC 2428 §3)", async () => {
     const t = await startServer({ files: FILES });
     const c = await t.login();
