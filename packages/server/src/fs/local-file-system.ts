@@ -80,14 +80,15 @@ let procFdWorks: boolean | undefined = process.platform === "linux" ? undefined 
  *
  * **The jail.** Joining alone cannot climb out, but a symlink inside the root can point
  * anywhere, and the tree can change between our checks and our calls (TOCTOU). So:
- * 1. The directory an operation works in is resolved with `realpath` and refused (`permission`)
- *    unless its real path is the root or below it.
- * 2. That directory is then opened (`O_DIRECTORY | O_NOFOLLOW`) and, on Linux, checked once more
- *    through `/proc/self/fd/<n>`, which names the directory actually opened. Every path-based call
- *    (mkdir, rmdir, unlink, rename, lstat, open, opendir, copyFile) then goes through
- *    `/proc/self/fd/<n>/<name>`: the kernel resolves it from the opened directory, so a parent
- *    swapped for a symlink after the check changes nothing (this is `openat`/`renameat`, which
- *    Node does not expose, by another road).
+ * 1. The directory an operation works in is opened (`O_DIRECTORY`), and `/proc/self/fd/<n>`
+ *    (Linux) names the directory actually opened, symlinks and all: unless that real path is the
+ *    root or below it, the operation is refused (`permission`). With `followSymlinks: "never"` it
+ *    must also equal the lexical path (no symlink crossed).
+ * 2. Every path-based call (mkdir, rmdir, unlink, rename, lstat, open, opendir, copyFile) then
+ *    goes through `/proc/self/fd/<n>/<name>`: the kernel resolves it from the opened directory,
+ *    so a parent swapped for a symlink after the check changes nothing (this is
+ *    `openat`/`renameat`, which Node does not expose, by another road). A directory reached
+ *    through a final symlink is re-anchored with `O_DIRECTORY | O_NOFOLLOW` on its real path.
  * 3. The last component is never followed by the call itself: files are opened with
  *    `O_NOFOLLOW` (a symlink swapped in fails with ELOOP → `permission`), their descriptor is
  *    checked through `/proc/self/fd` too, and a file we created (always `O_EXCL`) that turns out to
@@ -99,9 +100,10 @@ let procFdWorks: boolean | undefined = process.platform === "linux" ? undefined 
  * an entry (`stat`, `list`, reads, writes, `hash`, `chmod`, `setModifiedTime`) follow a final
  * symlink that stays inside the root.
  *
- * Without `/proc` (macOS, BSD, Windows, a Linux container without procfs) step 2 falls back to the
- * realpath check alone, and a parent swapped for a symlink between check and call could redirect
- * a path-based call; step 3 still holds where the platform has `O_NOFOLLOW`. FTP clients cannot
+ * Without `/proc` (macOS, BSD, Windows, a Linux container without procfs) steps 1 and 2 fall back
+ * to a `realpath` check of the directory and calls on its real path, and a parent swapped for a
+ * symlink between check and call could redirect a path-based call (the jail tests show it does
+ * under a swapping attacker); step 3 still holds where the platform has `O_NOFOLLOW`. FTP clients cannot
  * create symlinks, so that race needs a local user or another service writing into the root.
  * Hard links cannot be told from ordinary files: keep the root where accounts cannot hard-link
  * others' files (Linux `fs.protected_hardlinks`).
