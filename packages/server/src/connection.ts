@@ -286,7 +286,19 @@ export class Connection {
   /** Feeds an asynchronous answer back to the session, unless it closed meanwhile. */
   private answer(feed: () => void): void {
     if (this.session.isClosed || this.socketClosed) return;
-    feed();
+    try {
+      feed();
+    } catch (cause) {
+      this.host.reportError(
+        new FtpServerError("internal error feeding the session", {
+          code: "FTP_ERR_INTERNAL",
+          connectionId: this.id,
+          cause,
+        }),
+      );
+      this.destroy();
+      return;
+    }
     this.pump();
   }
 

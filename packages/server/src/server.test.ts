@@ -245,6 +245,19 @@ describe("errors and diagnostics", () => {
     await d.expect("NOOP", undefined, 200);
   });
 
+  it("goes on when an event listener throws, reporting it on the error event", async () => {
+    const t = await startServer();
+    const errors: FtpServerError[] = [];
+    t.server.on("error", (e) => errors.push(e));
+    t.server.on("mkdir", () => {
+      throw new Error("listener bug");
+    });
+    const c = await t.login();
+    await c.expect("MKD", "d", 257);
+    await c.expect("NOOP", undefined, 200);
+    expect(errors.map((e) => e.code)).toEqual(["FTP_ERR_LISTENER"]);
+  });
+
   it("publishes commands (PASS masked), replies and session events on diagnostics channels", async () => {
     const seen: { session: unknown[]; command: unknown[]; reply: unknown[] } = { session: [], command: [], reply: [] };
     const subs = Object.entries(CHANNELS).map(([key, name]) => {

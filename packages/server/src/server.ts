@@ -194,7 +194,18 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       },
       ports: this.ports,
       emit: (event, ...args) => {
-        (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+        try {
+          (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+        } catch (cause) {
+          // An embedder's listener threw: the connection goes on. With an `error` listener the
+          // bug is reported there; without one it is rethrown outside our I/O code, as Node does.
+          const error = new FtpServerError(`a listener of "${event}" threw`, { code: "FTP_ERR_LISTENER", cause });
+          if (this.listenerCount("error") > 0) this.emit("error", error);
+          else
+            process.nextTick(() => {
+              throw cause;
+            });
+        }
       },
       reportError: (error) => this.reportError(error),
       claimSession: (user, max) => {

@@ -8,6 +8,8 @@ export type FtpServerErrorCode =
   | "FTP_ERR_USERS_FILE"
   /** A file system's `close()` failed at the end of a session. */
   | "FTP_ERR_FS_CLOSE"
+  /** An event listener of the embedder threw; the server went on. */
+  | "FTP_ERR_LISTENER"
   /** An unexpected failure inside the server's I/O layer (a bug); the connection was closed. */
   | "FTP_ERR_INTERNAL"
   /** `listen()` failed (address in use, permission). */
