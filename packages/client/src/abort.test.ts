@@ -83,7 +83,7 @@ describe("abort", () => {
   });
 
   it("removes a queued call that is aborted before it starts; nothing of it is sent", async () => {
-    const server = await faultServer({ files: { "/f": data }, script: { RETR: slowRetr } });
+    const server = await faultServer({ files: { "/f": data.subarray(0, 200_000) }, script: { RETR: slowRetr } });
     const client = await connect(server);
     const controller = new AbortController();
     const first = client.download("f", collector());
@@ -148,10 +148,17 @@ describe("abort", () => {
   });
 
   it("aborts the back-off wait between retries", async () => {
-    const server = await faultServer({ files: { "/f": data }, script: { RETR: (ctx) => ctx.reply(425, "no") } });
-    const client = await connect(server, { retries: 5, retryDelay: 10_000 });
     const controller = new AbortController();
-    setTimeout(() => controller.abort(reason), 50);
+    const server = await faultServer({
+      files: { "/f": data },
+      script: {
+        RETR: (ctx) => {
+          ctx.reply(425, "no");
+          setTimeout(() => controller.abort(reason), 30);
+        },
+      },
+    });
+    const client = await connect(server, { retries: 5, retryDelay: 10_000 });
     const started = Date.now();
     await expect(client.download("f", collector(), { signal: controller.signal })).rejects.toBe(reason);
     expect(Date.now() - started).toBeLessThan(1000);

@@ -53,48 +53,54 @@ export async function download(
   try {
     // A TYPE A retry starts over, which a stream destination cannot take back.
     const retriable = !ascii || typeof destination === "string";
-    await withRetries(source, options.signal, retriable, async (connection: Connection, retry) => {
-      if (ascii && retry > 0) {
-        // TYPE A offsets count wire bytes, not file bytes: start again from the beginning.
-        position = start;
-        sink.seek(start);
-        meter.reset(start);
-      }
-      await connection.setType(ascii ? "A" : "I", options.signal);
-      if (!sizeAsked && !ascii) {
-        sizeAsked = true;
-        meter.total = await trySize(connection, remotePath, options.signal);
-      }
-      const total = meter.total;
-      if (total !== undefined && !ascii && position >= total && position > 0) return;
-      const decoder = ascii ? new AsciiDecoder() : undefined;
-      await receive(connection, {
-        verb: "RETR",
-        argument: remotePath,
-        rest: ascii ? 0 : position,
-        signal: options.signal,
-        localFailure: sink.failure,
-        consumer: {
-          data(chunk, owned, resume) {
-            position += chunk.length;
-            meter.add(chunk.length);
-            if (decoder === undefined) return sink.write(chunk, owned, resume);
-            return sink.write(decoder.decode(chunk), true, resume);
+    await withRetries(
+      source,
+      options.signal,
+      retriable,
+      async (connection: Connection, retry) => {
+        if (ascii && retry > 0) {
+          // TYPE A offsets count wire bytes, not file bytes: start again from the beginning.
+          position = start;
+          sink.seek(start);
+          meter.reset(start);
+        }
+        await connection.setType(ascii ? "A" : "I", options.signal);
+        if (!sizeAsked && !ascii) {
+          sizeAsked = true;
+          meter.total = await trySize(connection, remotePath, options.signal);
+        }
+        const total = meter.total;
+        if (total !== undefined && !ascii && position >= total && position > 0) return;
+        const decoder = ascii ? new AsciiDecoder() : undefined;
+        await receive(connection, {
+          verb: "RETR",
+          argument: remotePath,
+          rest: ascii ? 0 : position,
+          signal: options.signal,
+          localFailure: sink.failure,
+          consumer: {
+            data(chunk, owned, resume) {
+              position += chunk.length;
+              meter.add(chunk.length);
+              if (decoder === undefined) return sink.write(chunk, owned, resume);
+              return sink.write(decoder.decode(chunk), true, resume);
+            },
+            end() {
+              if (decoder !== undefined) sink.write(decoder.flush(), true, () => {});
+            },
           },
-          end() {
-            if (decoder !== undefined) sink.write(decoder.flush(), true, () => {});
-          },
-        },
-      });
-      if (total !== undefined && !ascii && position < total) {
-        // The server said 226 but the data ended early (curl's CURLE_PARTIAL_FILE): resume.
-        throw new FtpConnectionError(
-          "FTP_ERR_PARTIAL_TRANSFER",
-          `${remotePath}: the data connection ended after ${position} of ${total} bytes`,
-          { command: `RETR ${remotePath}` },
-        );
-      }
-    });
+        });
+        if (total !== undefined && !ascii && position < total) {
+          // The server said 226 but the data ended early (curl's CURLE_PARTIAL_FILE): resume.
+          throw new FtpConnectionError(
+            "FTP_ERR_PARTIAL_TRANSFER",
+            `${remotePath}: the data connection ended after ${position} of ${total} bytes`,
+            { command: `RETR ${remotePath}` },
+          );
+        }
+      },
+      () => position,
+    );
     await sink.finish();
   } catch (error) {
     sink.abandon();

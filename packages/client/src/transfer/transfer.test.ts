@@ -160,6 +160,24 @@ describe("resume and reconnect", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 + 80 - 5);
   });
 
+  it("keeps retrying while attempts make progress: `retries` counts failures in a row without progress", async () => {
+    const server = await faultServer({
+      files: { "/f": data },
+      script: {
+        RETR: async (ctx) => {
+          await retrFault({ dropAfter: 300_000, finalReply: null })(ctx);
+          await ctx.delay(20);
+          ctx.reply(426, "dropped again");
+        },
+      },
+    });
+    const client = await connect(server, { retries: 1 });
+    const sink = collector();
+    await client.download("f", sink);
+    expect(sha256(sink.data())).toBe(sha256(data));
+    expect(server.sent("REST")).toEqual(["REST 300000", "REST 600000", "REST 900000"]);
+  });
+
   it("does not retry a permanent error", async () => {
     const server = await faultServer();
     const client = await connect(server);

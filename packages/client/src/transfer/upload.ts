@@ -44,45 +44,54 @@ export async function upload(
   /** Where the source is read from next. */
   let position = offset;
   let moved = 0;
+  /** The position the server confirmed (SIZE) at the start of the latest attempt: the retry progress. */
+  let confirmed = offset;
   /** For append: the remote size before the first attempt (the source's byte 0 lands there). */
   let appendBase: number | undefined;
   // TYPE A changes sizes on the wire, so SIZE cannot tell where to resume.
   const resumable = source.rewindable && !ascii;
-  await withRetries(connections, options.signal, resumable, async (connection: Connection, retry) => {
-    await connection.setType(ascii ? "A" : "I", options.signal);
-    let verb: "STOR" | "APPE" = options.append === true ? "APPE" : "STOR";
-    let rest = offset;
-    if (options.append === true && appendBase === undefined && resumable && connections.options.retries > 0) {
-      appendBase = (await trySize(connection, remotePath, options.signal)) ?? 0;
-    }
-    if (retry > 0) {
-      const remoteSize = await trySize(connection, remotePath, options.signal);
-      const done =
-        remoteSize === undefined ? undefined : remoteSize - (options.append === true ? (appendBase ?? 0) : 0);
-      if (done !== undefined && done >= offset && (source.size === undefined || done <= source.size)) {
-        position = done;
-        verb = "APPE";
-        rest = 0;
-      } else {
-        position = offset;
+  await withRetries(
+    connections,
+    options.signal,
+    resumable,
+    async (connection: Connection, retry) => {
+      await connection.setType(ascii ? "A" : "I", options.signal);
+      let verb: "STOR" | "APPE" = options.append === true ? "APPE" : "STOR";
+      let rest = offset;
+      if (options.append === true && appendBase === undefined && resumable && connections.options.retries > 0) {
+        appendBase = (await trySize(connection, remotePath, options.signal)) ?? 0;
       }
-      meter.reset(position);
-    }
-    if (source.size !== undefined && position >= source.size && position > offset) return;
-    await transmit(connection, {
-      verb,
-      argument: remotePath,
-      rest: verb === "STOR" ? rest : 0,
-      signal: options.signal,
-      ascii,
-      open: () => source.open(position),
-      onChunk(count) {
-        position += count;
-        moved += count;
-        meter.add(count);
-      },
-    });
-  });
+      if (retry > 0) {
+        const remoteSize = await trySize(connection, remotePath, options.signal);
+        const done =
+          remoteSize === undefined ? undefined : remoteSize - (options.append === true ? (appendBase ?? 0) : 0);
+        if (done !== undefined && done >= offset && (source.size === undefined || done <= source.size)) {
+          position = done;
+          confirmed = done;
+          verb = "APPE";
+          rest = 0;
+        } else {
+          position = offset;
+        }
+        meter.reset(position);
+      }
+      if (source.size !== undefined && position >= source.size && position > offset) return;
+      await transmit(connection, {
+        verb,
+        argument: remotePath,
+        rest: verb === "STOR" ? rest : 0,
+        signal: options.signal,
+        ascii,
+        open: () => source.open(position),
+        onChunk(count) {
+          position += count;
+          moved += count;
+          meter.add(count);
+        },
+      });
+    },
+    () => confirmed,
+  );
   meter.finish();
   return { bytes: moved };
 }
