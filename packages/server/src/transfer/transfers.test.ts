@@ -1,9 +1,10 @@
 import type { Socket } from "node:net";
 import { describe, expect, it, vi } from "vitest";
 import { startServer, text } from "../__tests__/harness.js";
-import { RawClient, readAll } from "../__tests__/raw-client.js";
+import { RawClient, readAll, writeAll } from "../__tests__/raw-client.js";
 import type { FtpServerEvents } from "../events.js";
 import type { UploadMode } from "../fs/file-system.js";
+import { MemoryFileSystem } from "../fs/index.js";
 import type { FtpServer } from "../server.js";
 
 /** Records every embedder event of a server. */
@@ -188,6 +189,23 @@ describe("upload modes with an interrupted upload", () => {
       expect(await interruptedUpload(c, "new", "abc")).toBe(426);
       expect((await c.list("NLST")).includes("new"), mode).toBe(exists);
     }
+  });
+});
+
+describe("storage errors during a transfer", () => {
+  it("answers a full disk with 452 after the 150, keeps the old file (atomic) and the session", async () => {
+    const fs = new MemoryFileSystem({ "/f": "old" }, { maxBytes: 64 * 1024 });
+    const t = await startServer({ fs, uploadMode: "atomic" });
+    const c = await t.login();
+    await c.expect("TYPE", "I", 200);
+    // The server drops the data connection when storage fails: the client's writes may fail too.
+    const r = await c.transfer("STOR", "f", "epsv", (socket) =>
+      writeAll(socket, new Uint8Array(1024 * 1024)).catch(() => socket.destroy()),
+    );
+    expect(r.preliminary.code).toBe(150);
+    expect(r.final.code).toBe(452);
+    expect(text((await c.retr("f")).data)).toBe("old");
+    expect(fs.usedBytes).toBe(3);
   });
 });
 
