@@ -52,6 +52,13 @@ describe("list", () => {
     expect(await client.pwd()).toBe("/");
   });
 
+  it("uses LIST when told not to use MLSD", async () => {
+    const server = await faultServer({ files: { "/f": "1" } });
+    const client = await connect(server, { mlsd: false });
+    expect((await client.list()).map((e) => e.name)).toEqual(["f"]);
+    expect(server.sent("MLSD")).toEqual([]);
+  });
+
   it("falls back to plain LIST when LIST -a is refused, and remembers it", async () => {
     const server = await faultServer({
       features: LIST_ONLY,

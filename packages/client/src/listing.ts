@@ -27,7 +27,7 @@ export async function listDirectory(
   const argument = path === undefined || path === "" ? undefined : path;
   // CR, LF and NUL are refused here, before anything is sent.
   buildCommand("MLSD", argument);
-  if (connection.features.has("MLST")) {
+  if (connection.options.mlsd && connection.features.has("MLST")) {
     // MLSD takes a literal pathname: no options, no globbing (RFC 3659 §7.1).
     return parseMlsdListing(await collect(connection, "MLSD", argument, signal));
   }

@@ -46,6 +46,8 @@ const optionsSchema = z
      * connection anywhere (the PASV-redirect attack; curl and CPython ignore it too).
      */
     trustPasvAddress: z.boolean().default(false),
+    /** List with MLSD when FEAT offers MLST (default true); false always uses LIST. */
+    mlsd: z.boolean().default(true),
     /** Longest reply line accepted, in bytes. */
     maxReplyLineLength: z.number().int().min(64).optional(),
   })
@@ -74,6 +76,7 @@ export interface ResolvedOptions {
   readonly activeAddress: string | undefined;
   readonly activePortRange: readonly [number, number] | undefined;
   readonly trustPasvAddress: boolean;
+  readonly mlsd: boolean;
   readonly maxReplyLineLength: number | undefined;
   readonly transport: Transport;
 }
@@ -122,6 +125,7 @@ export function resolveOptions(
     activeAddress: o.activeAddress,
     activePortRange: o.activePortRange,
     trustPasvAddress: o.trustPasvAddress,
+    mlsd: o.mlsd,
     maxReplyLineLength: o.maxReplyLineLength,
     transport: transport ?? tcpTransport,
   });

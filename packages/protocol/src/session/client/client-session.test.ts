@@ -88,6 +88,53 @@ describe("ClientSession", () => {
     expect(s.idle).toBe(true);
   });
 
+  it("ends an aborted transfer on a second 1yz, so the ABOR gets the 226 (pure-ftpd 1.0.50)", () => {
+    const s = ready();
+    s.send({ verb: "RETR", argument: "big.bin" });
+    feed(s, "150-Accepted data connection\r\n150 8192.0 kbytes to download\r\n");
+    s.send({ verb: "ABOR" });
+    const events = feed(
+      s,
+      "150 1.003 seconds (measured here), 3.74 Mbytes per second\r\n226 Since you see this ABOR must've succeeded\r\n",
+    );
+    expect(events).toEqual([
+      {
+        type: "reply",
+        command: expect.objectContaining({ verb: "RETR" }),
+        reply: { code: 150, lines: ["1.003 seconds (measured here), 3.74 Mbytes per second"] },
+        outcome: "transient",
+      },
+      {
+        type: "reply",
+        command: expect.objectContaining({ verb: "ABOR" }),
+        reply: { code: 226, lines: ["Since you see this ABOR must've succeeded"] },
+        outcome: "success",
+      },
+    ]);
+    expect(s.idle).toBe(true);
+  });
+
+  it("keeps the usual ABOR sequences: 426 then 226, and a 110 marker is no end", () => {
+    const s = ready();
+    s.send({ verb: "RETR", argument: "f" });
+    feed(s, "150 go\r\n");
+    s.send({ verb: "ABOR" });
+    const events = feed(s, "110 MARK 10 = 10\r\n426 aborted\r\n226 ABOR ok\r\n");
+    expect(events.map((e) => (e.type === "reply" ? `${e.command.verb}:${e.reply.code}:${e.outcome}` : e.type))).toEqual(
+      ["preliminary", "RETR:426:transient", "ABOR:226:success"],
+    );
+    // ABOR before the 1yz: the 150 is still the transfer's preliminary reply.
+    const t = ready();
+    t.send({ verb: "STOR", argument: "f" });
+    t.send({ verb: "ABOR" });
+    const later = feed(t, "150 go\r\n426 aborted\r\n225 ABOR ok\r\n");
+    expect(later.map((e) => (e.type === "reply" ? `${e.command.verb}:${e.reply.code}` : e.type))).toEqual([
+      "preliminary",
+      "STOR:426",
+      "ABOR:225",
+    ]);
+  });
+
   it("reports a 421 at any time as closed, not hung", () => {
     const s = ready();
     s.send({ verb: "LIST" });

@@ -11,6 +11,12 @@
  *         the command after it (the ABOR that follows a finished transfer).
  * Rule 4: time is an input. Each in-flight phase has one deadline: `replyTimeout` while a
  *         reply is awaited, `dataIdleTimeout` while data flows.
+ * Rule 5: once ABOR was sent for a transfer that had its 1yz, a further 1yz (other than a
+ *         110 restart marker) ends that transfer as failed (outcome `transient`), and the
+ *         next reply goes to the ABOR. pure-ftpd 1.0.50 answers ABOR during RETR with its
+ *         transfer statistics under the last code it used, `150 1.003 seconds (measured
+ *         here), ...`, then `226 Since you see this ABOR must've succeeded`: no final reply
+ *         for the transfer at all, which would otherwise leave the ABOR without its reply.
  *
  * Call order: `receiveData`/`receiveEof`/`handleData*`/`handleTimeout` feed input; drain
  * `nextEvent()` until NEED_DATA; `send()` returns the bytes to write; re-arm one timer
@@ -66,6 +72,8 @@ interface InFlight {
   readonly transfer: TransferState | undefined;
   /** The transfer's final reply, kept until the data side ends too. */
   finalReply?: Reply;
+  /** ABOR was sent while this transfer was in flight (Rule 5). */
+  aborted?: boolean;
 }
 
 const CONCURRENT_WITH_TRANSFER: ReadonlySet<Verb> = new Set(["ABOR", "STAT", "QUIT"]);
@@ -143,6 +151,7 @@ export class ClientSession {
     this.inflight.push({ command: parsed, verb, transfer: isTransferVerb(verb) ? new TransferState() : undefined });
     if (head?.transfer !== undefined && parsed.verb === "ABOR") {
       // The client gives up on the data of the transfer it aborts.
+      head.aborted = true;
       head.transfer.dataInput("DATA_EOF");
       this.settleTransfer(head, undefined);
     }
@@ -309,6 +318,17 @@ export class ClientSession {
 
   private onTransferReply(target: InFlight, reply: Reply, outcome: ReplyOutcome): void {
     const transfer = target.transfer as TransferState;
+    if (
+      outcome === "preliminary" &&
+      target.aborted === true &&
+      transfer.control === "preliminary" &&
+      reply.code !== 110
+    ) {
+      // Rule 5 (pure-ftpd): a second 1yz after ABOR is the aborted transfer's last word.
+      transfer.controlInput("FINAL_ERROR");
+      this.settleTransfer(target, reply);
+      return;
+    }
     if (outcome === "preliminary") {
       transfer.controlInput("PRELIMINARY");
       this.settleDeadline();
@@ -339,7 +359,8 @@ export class ClientSession {
         type: "reply",
         command: target.command,
         reply: final,
-        outcome: interpretReply(target.verb, final.code),
+        // A 1yz can only end a transfer under Rule 5: an aborted transfer, a transient failure.
+        outcome: final.code < 200 ? "transient" : interpretReply(target.verb, final.code),
       });
     }
   }
