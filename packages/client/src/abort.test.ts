@@ -38,6 +38,60 @@ describe("abort", () => {
     expect(sink.data().length).toBeLessThan(data.length);
   });
 
+  it.each([
+    ["426, then 226 for ABOR (RFC 959)", [426, "Transfer aborted"], [226, "ABOR successful"]],
+    [
+      "a 150 with statistics, then 226 (pure-ftpd 1.0.50)",
+      [150, "1.003 seconds (measured here), 3.74 Mbytes per second"],
+      [226, "Since you see this ABOR must've succeeded"],
+    ],
+    ["426, then 451 for ABOR (pure-ftpd on STOR)", [426, "Transfer aborted"], [451, "Transfer aborted"]],
+    ["426, then 225", [426, "Connection closed"], [225, "ABOR command successful"]],
+  ] as const)("stays in step when the server answers ABOR with %s", async (_name, transferReply, aborReply) => {
+    const server = await faultServer({
+      files: { "/f": data },
+      script: {
+        RETR: (ctx) => ctx.sendData(data, { chunkSize: 16_384, chunkDelay: 10, abortReply: transferReply }),
+        ABOR: async (ctx) => {
+          await ctx.abortRunningTransfer();
+          ctx.reply(aborReply[0], aborReply[1]);
+        },
+      },
+    });
+    const client = await connect(server);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(reason), 40);
+    await expect(client.download("f", collector(), { signal: controller.signal })).rejects.toBe(reason);
+    expect(await client.pwd()).toBe("/");
+    expect(await client.send("NOOP")).toMatchObject({ code: 200 });
+    expect(server.connections).toBe(1);
+  });
+
+  it("stays in step when the transfer finished before the ABOR arrived (226, then 225)", async () => {
+    const server = await faultServer({
+      files: { "/f": data.subarray(0, 100) },
+      script: {
+        RETR: async (ctx) => {
+          await ctx.defaultHandler();
+          await ctx.delay(30);
+        },
+      },
+    });
+    const client = await connect(server);
+    const controller = new AbortController();
+    const sink = new (await import("node:stream")).Writable({
+      write(_chunk, _e, callback) {
+        controller.abort(reason);
+        setTimeout(callback, 20);
+      },
+    });
+    const result = await client.download("f", sink, { signal: controller.signal }).catch((e) => e);
+    // Either the download won the race or the abort did; the connection is in step both ways.
+    expect(result === reason || (result as { bytes?: number }).bytes === 100).toBe(true);
+    expect(await client.pwd()).toBe("/");
+    expect(server.connections).toBe(1);
+  });
+
   it("aborts an upload with a reset data connection and ABOR", async () => {
     const server = await faultServer();
     const client = await connect(server);

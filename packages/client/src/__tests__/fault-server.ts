@@ -42,6 +42,8 @@ export interface DataSendOptions {
   finalReply?: readonly [number, string] | null;
   /** The preliminary reply (default `150 Opening data connection`); null sends none. */
   preliminary?: readonly [number, string] | null;
+  /** What the transfer answers when ABOR stops it (default `426 Transfer aborted`); null: nothing. */
+  abortReply?: readonly [number, string] | null;
   /** Bytes per write (default 64 KiB) and a pause between writes (default none). */
   chunkSize?: number;
   chunkDelay?: number;
@@ -191,6 +193,15 @@ export class FaultContext {
     }
   }
 
+  /** Stops the running transfer as ABOR does (it sends its own reply) and waits for it. */
+  async abortRunningTransfer(): Promise<void> {
+    const transfer = this.transfer;
+    if (transfer === undefined) return;
+    transfer.aborted = true;
+    transfer.socket?.destroy();
+    await transfer.done;
+  }
+
   closeData(): void {
     this.listener?.close();
     this.listener = undefined;
@@ -237,7 +248,8 @@ export class FaultContext {
       if (transfer.aborted || socket.destroyed) failed = true;
       if (transfer.aborted) {
         socket.destroy();
-        this.reply(426, "Transfer aborted");
+        const reply = options.abortReply === undefined ? ([426, "Transfer aborted"] as const) : options.abortReply;
+        if (reply !== null) this.reply(reply[0], reply[1]);
         return;
       }
       const final = options.finalReply === undefined ? ([226, "Transfer complete"] as const) : options.finalReply;
@@ -387,8 +399,10 @@ export class FaultServer {
         const verb = (line.split(" ")[0] ?? "").toUpperCase();
         // ABOR (and STAT) are handled at once, even while a transfer runs (RFC 959 §4.1.3).
         if (verb === "ABOR" && ctx.transfer !== undefined) {
-          const transfer = ctx.transfer;
-          void this.run(ctx, line, () => abortTransfer(ctx, transfer));
+          void this.run(ctx, line, async () => {
+            await ctx.abortRunningTransfer();
+            ctx.reply(226, "ABOR successful");
+          });
           continue;
         }
         chain = chain.then(() => this.run(ctx, line));
@@ -416,13 +430,6 @@ export class FaultServer {
       ctx.reply(451, `fault server error: ${(error as Error).message}`);
     }
   }
-}
-
-async function abortTransfer(ctx: FaultContext, transfer: RunningTransfer): Promise<void> {
-  transfer.aborted = true;
-  transfer.socket?.destroy();
-  await transfer.done;
-  ctx.reply(226, "ABOR successful");
 }
 
 function parentOf(path: string): string {
