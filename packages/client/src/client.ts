@@ -33,7 +33,7 @@ import { type ConnectionSource, withRetries } from "./transfer/retry.js";
 import type { UploadSource } from "./transfer/sources.js";
 import { readStreamFrom, writeStreamTo } from "./transfer/streams.js";
 import { type UploadOptions, upload } from "./transfer/upload.js";
-import { type Connection, openConnection } from "./transport/connection.js";
+import { type Connection, freshHints, openConnection } from "./transport/connection.js";
 import { TaskQueue } from "./transport/task-queue.js";
 
 /** Options every call takes. */
@@ -81,6 +81,8 @@ export class Client implements DirRunner {
   private closed = false;
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connections: ConnectionSource;
+  /** What the server refused (EPSV, EPRT, LIST -a), remembered across reconnects. */
+  private readonly hints = freshHints();
 
   /**
    * Use {@link Client.connect}; a client made with `new` connects on its first call.
@@ -286,7 +288,7 @@ export class Client implements DirRunner {
     }
     current?.control.destroy();
     this.connection = undefined;
-    const connection = await openConnection(this.options, signal, this.cwd);
+    const connection = await openConnection(this.options, signal, this.cwd, this.hints);
     this.connection = connection;
     this.cwd = connection.cwd;
     return connection;

@@ -35,6 +35,28 @@ describe("passive mode", () => {
     expect(server.sent("PASV")).toHaveLength(3);
   });
 
+  it("remembers a refused EPSV across reconnects", async () => {
+    const server = await faultServer({
+      files: { "/f": data },
+      script: {
+        EPSV: (ctx) => ctx.reply(500, "no EPSV"),
+        NOOP: [
+          (ctx) => {
+            ctx.reply(421, "closing");
+            ctx.closeControl();
+          },
+        ],
+      },
+    });
+    const client = await connect(server);
+    await client.download("f", collector());
+    await expect(client.send("NOOP")).rejects.toMatchObject({ code: 421 });
+    await client.download("f", collector());
+    expect(server.connections).toBe(2);
+    expect(server.sent("EPSV")).toHaveLength(1);
+    expect(server.sent("PASV")).toHaveLength(2);
+  });
+
   it("falls back to PASV when the 229 reply has no usable port", async () => {
     const server = await faultServer({
       files: { "/f": data },

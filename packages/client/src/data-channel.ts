@@ -3,7 +3,7 @@
  * module owns the sockets:
  *
  * - passive: EPSV first (RFC 2428 §3); when the server refuses it with a 5yz, PASV from then
- *   on for this client. The 229 reply names only a port, so the host is the control peer.
+ *   on for this client (remembered across reconnects). The 229 reply names only a port, so the host is the control peer.
  *   A 227 address other than the control peer is ignored unless `trustPasvAddress` is set:
  *   a hostile server (or a man in the middle) could otherwise send our data connection to
  *   any host (the PASV-redirect attack; curl and CPython's ftplib do the same);
@@ -119,11 +119,6 @@ export class DataChannel {
     this.socketValue?.resume();
   }
 
-  /** Stops delivering to the reader (the caller gave up on the data). */
-  detach(): void {
-    this.reader = undefined;
-  }
-
   /**
    * Closes the data connection (and the active-mode listener).
    * @param reset - send a TCP reset rather than an orderly end, so the server sees a
@@ -181,7 +176,7 @@ async function passiveAddress(
   signal: AbortSignal | undefined,
 ): Promise<{ host: string; port: number }> {
   const peer = connection.control.remoteAddress;
-  if (connection.epsv) {
+  if (connection.hints.epsv) {
     try {
       const result = await connection.control.request("EPSV", undefined, signal);
       if (result.outcome === "success" && result.offer !== undefined) return { host: peer, port: result.offer.port };
@@ -191,7 +186,7 @@ async function passiveAddress(
       // An EPSV reply without a usable port: fall back to PASV rather than fail.
       if (!(FtpConnectionError.isInstance(error) && error.code === "FTP_ERR_BAD_PASSIVE_REPLY")) throw error;
     }
-    connection.epsv = false;
+    connection.hints.epsv = false;
   }
   const result = check(await connection.control.request("PASV", undefined, signal));
   const offer = result.offer;
@@ -281,11 +276,11 @@ async function openActive(
 
 /** EPRT, or PORT once the server refused EPRT on this connection (IPv4 only). */
 async function announce(connection: Connection, host: string, port: number, signal?: AbortSignal): Promise<void> {
-  if (connection.eprt) {
+  if (connection.hints.eprt) {
     const result = await connection.control.request("EPRT", encodeEprtArgument({ host, port }), signal);
     if (result.outcome === "success") return;
     if (result.outcome !== "permanent" || !isIPv4(normalizeIp(host))) check(result);
-    connection.eprt = false;
+    connection.hints.eprt = false;
   }
   check(await connection.control.request("PORT", encodeHostPort({ host, port }), signal));
 }

@@ -15,9 +15,6 @@ import { FtpError } from "./errors/ftp-error.js";
 import { receive } from "./transfer/receive.js";
 import type { Connection } from "./transport/connection.js";
 
-/** Per-connection memory: false once the server refused `LIST -a`. */
-const listAllRefused = new WeakSet<Connection>();
-
 /** Lists a directory (or the current one) on one connection. */
 export async function listDirectory(
   connection: Connection,
@@ -53,12 +50,12 @@ async function listText(connection: Connection, path: string | undefined, signal
 }
 
 async function listHere(connection: Connection, signal: AbortSignal | undefined): Promise<string> {
-  if (!listAllRefused.has(connection)) {
+  if (connection.hints.listAll) {
     try {
       return await collect(connection, "LIST", "-a", signal);
     } catch (error) {
       if (!(FtpError.isInstance(error) && error.code >= 500)) throw error;
-      listAllRefused.add(connection);
+      connection.hints.listAll = false;
     }
   }
   return collect(connection, "LIST", undefined, signal);

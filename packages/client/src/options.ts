@@ -17,7 +17,7 @@ const optionsSchema = z
     /** ACCT information, sent when the server asks for it (332). */
     account: z.string().optional(),
     /** FTPS is a later issue: only `false` is accepted for now. */
-    secure: z.literal(false).optional(),
+    secure: z.literal(false, { error: "FTPS is not implemented yet: secure must be false" }).optional(),
     /** Default for all three timeouts below, in ms. */
     timeout: milliseconds.optional(),
     connectTimeout: milliseconds.optional(),

@@ -148,6 +148,51 @@ describe("resume and reconnect", () => {
     expect(server.sent("REST")).toHaveLength(1);
   });
 
+  it("copes with a server that resets the data connection after the last byte", async () => {
+    const server = await faultServer({
+      files: { "/f": data },
+      script: {
+        RETR: [
+          async (ctx) => {
+            const socket = await ctx.dataSocket();
+            ctx.reply(150, "go");
+            socket?.write(data, () => {
+              setTimeout(() => {
+                socket.resetAndDestroy();
+                ctx.reply(226, "done");
+              }, 50);
+            });
+          },
+        ],
+      },
+    });
+    const client = await connect(server);
+    const sink = collector();
+    await client.download("f", sink);
+    expect(sha256(sink.data())).toBe(sha256(data));
+    expect(server.sent("RETR").length).toBeLessThanOrEqual(2);
+  });
+
+  it("times out a transfer whose control connection closed after the 226 while its data stalls", async () => {
+    const handler = async (ctx: FaultContext) => {
+      const socket = await ctx.dataSocket();
+      ctx.reply(150, "go");
+      socket?.write(data.subarray(0, 100_000), () => {
+        ctx.reply(226, "Transfer complete (but the data is not)");
+        setTimeout(() => ctx.destroyControl(), 20);
+      });
+    };
+    const server = await faultServer({ files: { "/f": data }, script: { RETR: [handler, handler] } });
+    const client = await connect(server, { dataIdleTimeout: 200, retries: 0 });
+    const error = await client.download("f", collector()).catch((e) => e);
+    expect(FtpTimeoutError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: "FTP_ERR_DATA_TIMEOUT", command: "RETR f" });
+    const retrying = await connect(server, { dataIdleTimeout: 200 });
+    const sink = collector();
+    await retrying.download("f", sink);
+    expect(sha256(sink.data())).toBe(sha256(data));
+  });
+
   it("gives up after `retries` attempts, with back-off between them", async () => {
     const server = await faultServer({
       files: { "/f": data },

@@ -73,7 +73,8 @@ export async function transmit(connection: Connection, request: TransmitRequest)
       request.onChunk(chunk.length);
     });
     socket.on("error", (error) => {
-      dataError ??= error;
+      // After the last byte went out, a reset is the server's business: its reply decides.
+      if (!socket.writableFinished) dataError ??= error;
       control.dataEof();
     });
     socket.on("finish", () => control.dataEof());

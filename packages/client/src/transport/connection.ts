@@ -15,23 +15,39 @@ import { FtpError } from "../errors/ftp-error.js";
 import type { ResolvedOptions } from "../options.js";
 import { type CommandResult, ControlConnection } from "./control-connection.js";
 
+/**
+ * What a client learned about its server, kept across reconnects: which commands the server
+ * refused, so they are not tried again on the next connection either.
+ */
+export interface ServerHints {
+  /** False once the server refused EPSV: PASV from then on. */
+  epsv: boolean;
+  /** False once the server refused EPRT: PORT from then on. */
+  eprt: boolean;
+  /** False once the server refused `LIST -a`: plain LIST from then on. */
+  listAll: boolean;
+}
+
+export function freshHints(): ServerHints {
+  return { epsv: true, eprt: true, listAll: true };
+}
+
 export class Connection {
   readonly control: ControlConnection;
   readonly options: ResolvedOptions;
+  /** Shared with the client's earlier and later connections. */
+  readonly hints: ServerHints;
   /** FEAT (RFC 2389): feature name (upper case) to its parameters. Empty when FEAT failed. */
   features: ReadonlyMap<string, string> = new Map();
   /** The current directory as the server last reported it (PWD). */
   cwd = "/";
   /** The representation type last set with TYPE, if any. */
   type: "A" | "I" | undefined;
-  /** False once the server refused EPSV: PASV is used from then on (remembered per client). */
-  epsv = true;
-  /** False once the server refused EPRT: PORT is used from then on. */
-  eprt = true;
 
-  constructor(control: ControlConnection, options: ResolvedOptions) {
+  constructor(control: ControlConnection, options: ResolvedOptions, hints: ServerHints = freshHints()) {
     this.control = control;
     this.options = options;
+    this.hints = hints;
   }
 
   get usable(): boolean {
@@ -83,9 +99,10 @@ export async function openConnection(
   options: ResolvedOptions,
   signal: AbortSignal | undefined,
   cwd?: string,
+  hints?: ServerHints,
 ): Promise<Connection> {
   const { connection: control } = await ControlConnection.open(options, signal);
-  const connection = new Connection(control, options);
+  const connection = new Connection(control, options, hints);
   try {
     await login(connection, signal);
     const feat = await control.request("FEAT", undefined, signal);

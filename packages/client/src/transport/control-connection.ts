@@ -89,6 +89,8 @@ export class ControlConnection {
   /** Set once the connection is unusable: what every later wait rejects with. */
   private failure: { readonly error: unknown } | undefined;
   private socketError: Error | undefined;
+  /** After the session closed with a transfer still finishing: its data-idle timer (Rule 2). */
+  private finishingTimer: NodeJS.Timeout | undefined;
 
   private constructor(socket: Socket, options: ControlConnectionOptions) {
     this.socket = socket;
@@ -168,10 +170,6 @@ export class ControlConnection {
     return this.socket.localAddress ?? "127.0.0.1";
   }
 
-  get connectTimeout(): number {
-    return this.options.connectTimeout;
-  }
-
   get transport(): Transport {
     return this.options.transport;
   }
@@ -234,6 +232,7 @@ export class ControlConnection {
     // No re-arm here: the deadline only moves later, and the timer, when it fires early,
     // finds nothing expired and re-arms itself (one timer, not one per chunk).
     this.session.handleDataActivity(now());
+    this.finishingTimer?.refresh();
   }
 
   /** The current transfer's data connection ended (download: EOF read; upload: all bytes sent). */
@@ -309,7 +308,10 @@ export class ControlConnection {
       }
       if (event === NEED_DATA) break;
       this.dispatch(event);
-      if (this.failure !== undefined && this.session.currentTransfer === undefined) return;
+      if (this.failure !== undefined && this.session.currentTransfer === undefined) {
+        clearTimeout(this.finishingTimer);
+        return;
+      }
     }
     this.rearm();
     if (this.session.idle && this.idleWaiters.length > 0) {
@@ -398,6 +400,20 @@ export class ControlConnection {
     for (const waiter of this.idleWaiters.splice(0)) waiter.reject(this.failure.error);
     clearTimeout(this.timer);
     this.socket.destroy();
+    if (finishing !== undefined) {
+      // A closed session keeps no deadlines, but the finishing transfer still needs one.
+      const timeout = this.options.dataIdleTimeout;
+      this.finishingTimer = setTimeout(
+        () =>
+          this.fail(
+            new FtpTimeoutError("FTP_ERR_DATA_TIMEOUT", `no data moved for ${timeout} ms`, {
+              command: redactCommand(finishing),
+              timeout,
+            }),
+          ),
+        timeout,
+      );
+    }
   }
 
   private onRemoteError(error: unknown): void {
@@ -443,6 +459,7 @@ export class ControlConnection {
   private fail(error: unknown): void {
     if (this.failure === undefined) this.failure = { error };
     clearTimeout(this.timer);
+    clearTimeout(this.finishingTimer);
     this.timer = undefined;
     if (!this.greeting.settled) this.greeting.reject(error);
     for (const waiter of this.waiters.splice(0)) {
