@@ -27,6 +27,7 @@ def main() -> None:
     p.add_argument("--require-tls", action="store_true")
     p.add_argument("--permit-foreign-addresses", action="store_true")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--max-cons", type=int, default=256, help="sessions at once (max_cons)")
     a = p.parse_args()
 
     logging.basicConfig(
@@ -62,7 +63,7 @@ def main() -> None:
     Handler.banner = "pyftpdlib ready"
 
     server = FTPServer(("127.0.0.1", a.port), Handler)
-    server.max_cons = 256
+    server.max_cons = a.max_cons
     server.max_cons_per_ip = 0
     print("READY 127.0.0.1:%d" % a.port, flush=True)
     try:

@@ -33,6 +33,25 @@ export interface StartPeerOptions {
   requireTls?: boolean;
   /** Allow PORT/EPRT to and PASV data connections from other addresses than the client's (FXP). Default false. */
   permitForeignAddresses?: boolean;
+  /**
+   * Directory in which the instance's temp dir (config, logs, FTP root) is made (default
+   * `os.tmpdir()`), e.g. a tmpfs for benchmarks. Port lock files stay in `os.tmpdir()`.
+   */
+  parentDir?: string;
+  /**
+   * Sessions the server accepts at once, in total and from one address (default 200; pyftpdlib
+   * 256): vsftpd `max_clients`/`max_per_ip`, pure-ftpd `-c`/`-C`, ProFTPD `MaxInstances`,
+   * pyftpdlib `max_cons`.
+   */
+  maxConnections?: number;
+  /** Size of the passive port range (default 20): as many data connections can be pending at once. */
+  passivePortCount?: number;
+  /**
+   * No per-command or per-transfer log (default false: everything is logged, for debugging
+   * tests). vsftpd without `xferlog_enable`/`log_ftp_protocol`, pure-ftpd without `-O`, ProFTPD
+   * with `TransferLog NONE`, pyftpdlib at WARNING. For benchmarks.
+   */
+  quiet?: boolean;
 }
 
 export interface RunningPeer {
@@ -277,7 +296,9 @@ function ephemeralRange(): [number, number] {
   return [32768, 60999];
 }
 
-async function allocatePorts(): Promise<{ port: number; pasv: [number, number]; locks: string[] }> {
+async function allocatePorts(
+  pasvCount = PASV_RANGE_SIZE,
+): Promise<{ port: number; pasv: [number, number]; locks: string[] }> {
   const locks: string[] = [];
   let port = 0;
   for (let attempt = 0; attempt < 50 && !port; attempt++) {
@@ -292,21 +313,21 @@ async function allocatePorts(): Promise<{ port: number; pasv: [number, number]; 
   if (!port) throw new Error("no free control port on 127.0.0.1");
   const [ephLo] = ephemeralRange();
   const lo = 20_000;
-  const hi = ephLo > lo + 1_000 ? ephLo - PASV_RANGE_SIZE - 1 : 30_000;
+  const hi = ephLo > lo + pasvCount + 1_000 ? ephLo - pasvCount - 1 : 30_000;
   for (let attempt = 0; attempt < 100; attempt++) {
     const base = randomInt(lo, hi);
     const got: string[] = [];
     let ok = true;
-    for (let p = base; p < base + PASV_RANGE_SIZE && ok; p++) {
+    for (let p = base; p < base + pasvCount && ok; p++) {
       const lock = await reservePort(p);
       if (lock) got.push(lock);
       ok = lock !== undefined && (await listenProbe(p)) === p;
     }
-    if (ok) return { port, pasv: [base, base + PASV_RANGE_SIZE - 1], locks: [...locks, ...got] };
+    if (ok) return { port, pasv: [base, base + pasvCount - 1], locks: [...locks, ...got] };
     await Promise.all(got.map((f) => unlink(f).catch(() => {})));
   }
   await Promise.all(locks.map((f) => unlink(f).catch(() => {})));
-  throw new Error(`no free range of ${PASV_RANGE_SIZE} passive ports on 127.0.0.1`);
+  throw new Error(`no free range of ${pasvCount} passive ports on 127.0.0.1`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -463,6 +484,9 @@ interface Ctx {
   tls: PeerTls;
   requireTls: boolean;
   permitForeignAddresses: boolean;
+  /** undefined: each server's default (200; pyftpdlib 256). */
+  maxConnections: number | undefined;
+  quiet: boolean;
   cert: string;
   key: string;
   owner: { uid: number; gid: number };
@@ -553,12 +577,11 @@ async function vsftpd(c: Ctx): Promise<Launch> {
     "seccomp_sandbox=NO",
     "text_userdb_names=YES",
     "delay_failed_login=0",
-    "max_clients=200",
-    "max_per_ip=200",
-    "xferlog_enable=YES",
-    "xferlog_std_format=NO",
-    "log_ftp_protocol=YES",
-    `vsftpd_log_file=${log}`,
+    `max_clients=${c.maxConnections ?? 200}`,
+    `max_per_ip=${c.maxConnections ?? 200}`,
+    ...(c.quiet
+      ? ["xferlog_enable=NO", "log_ftp_protocol=NO"]
+      : ["xferlog_enable=YES", "xferlog_std_format=NO", "log_ftp_protocol=YES", `vsftpd_log_file=${log}`]),
   ];
   if (c.tls) {
     lines.push(
@@ -579,7 +602,7 @@ async function vsftpd(c: Ctx): Promise<Launch> {
   }
   const conf = path.join(c.dir, "vsftpd.conf");
   await writeFile(conf, `${lines.join("\n")}\n`, { mode: 0o600 });
-  return { cmd: VSFTPD, args: [conf], logFiles: [log], files: [pamFile] };
+  return { cmd: VSFTPD, args: [conf], logFiles: c.quiet ? [] : [log], files: [pamFile] };
 }
 
 async function pureFtpd(c: Ctx): Promise<Launch> {
@@ -608,17 +631,16 @@ async function pureFtpd(c: Ctx): Promise<Launch> {
     "-j",
     "-H",
     "-c",
-    "200",
+    String(c.maxConnections ?? 200),
     "-C",
-    "200",
+    String(c.maxConnections ?? 200),
     "-g",
     path.join(c.dir, "pure-ftpd.pid"),
-    "-O",
-    `clf:${xfer}`,
+    ...(c.quiet ? [] : ["-O", `clf:${xfer}`]),
   ];
   if (c.permitForeignAddresses) args.push("-w");
   if (c.tls) args.push("-Y", c.requireTls ? "3" : "1", "-2", `${c.cert},${c.key}`);
-  return { cmd: PURE_FTPD, args, logFiles: [xfer] };
+  return { cmd: PURE_FTPD, args, logFiles: c.quiet ? [] : [xfer] };
 }
 
 async function proftpd(c: Ctx): Promise<Launch> {
@@ -640,7 +662,7 @@ async function proftpd(c: Ctx): Promise<Launch> {
     "SocketBindTight on",
     `Port ${c.port}`,
     `PassivePorts ${c.pasv[0]} ${c.pasv[1]}`,
-    "MaxInstances 200",
+    `MaxInstances ${c.maxConnections ?? 200}`,
     "User nobody",
     "Group nogroup",
     "Umask 022",
@@ -661,7 +683,7 @@ async function proftpd(c: Ctx): Promise<Launch> {
     "  ControlsEngine off",
     "</IfModule>",
     `SystemLog ${sys}`,
-    `TransferLog ${xfer}`,
+    `TransferLog ${c.quiet ? "NONE" : xfer}`,
     "AuthOrder mod_auth_file.c",
     `AuthUserFile ${passwd}`,
     `AuthGroupFile ${group}`,
@@ -702,7 +724,7 @@ async function proftpd(c: Ctx): Promise<Launch> {
     cmd: PROFTPD,
     args: ["-n", "-q", "-c", conf],
     env: { LD_LIBRARY_PATH: path.join(PROFTPD_TREE, "usr/lib/x86_64-linux-gnu") },
-    logFiles: c.tls ? [sys, xfer, tlsLog] : [sys, xfer],
+    logFiles: [sys, ...(c.quiet ? [] : [xfer]), ...(c.tls ? [tlsLog] : [])],
   };
 }
 
@@ -724,6 +746,8 @@ async function pyftpdlib(c: Ctx): Promise<Launch> {
   if (c.tls) args.push("--tls", "explicit", "--cert", c.cert, "--key", c.key);
   if (c.tls && c.requireTls) args.push("--require-tls");
   if (c.permitForeignAddresses) args.push("--permit-foreign-addresses");
+  if (c.maxConnections !== undefined) args.push("--max-cons", String(c.maxConnections));
+  if (c.quiet) args.push("--log-level", "WARNING");
   return { cmd: PYTHON, args, env: { PYTHONUTF8: "1", PYTHONDONTWRITEBYTECODE: "1" }, logFiles: [] };
 }
 
@@ -789,6 +813,14 @@ export async function startPeer(name: PeerName, options: StartPeerOptions = {}):
       `${name} does not support implicit FTPS here (${name === "pure-ftpd" ? "Debian's pure-ftpd 1.0.50 is built without implicit TLS" : "pyftpdlib 1.5.7 has no implicit TLS mode"}); use tls: "explicit"`,
     );
   }
+  const { maxConnections, passivePortCount } = options;
+  if (maxConnections !== undefined && !(Number.isInteger(maxConnections) && maxConnections >= 1))
+    throw new Error(`maxConnections must be a positive integer, not ${JSON.stringify(maxConnections)}`);
+  if (
+    passivePortCount !== undefined &&
+    !(Number.isInteger(passivePortCount) && passivePortCount >= 1 && passivePortCount <= 5_000)
+  )
+    throw new Error(`passivePortCount must be an integer from 1 to 5000, not ${JSON.stringify(passivePortCount)}`);
   const reason = peerUnavailableReason(name);
   if (reason) throw new Error(`${name} is not available: ${reason}`);
   const t0 = Date.now();
@@ -796,7 +828,7 @@ export async function startPeer(name: PeerName, options: StartPeerOptions = {}):
   const owner = isRoot()
     ? (systemUser(PEER_SYSTEM_USER) ?? { uid: 0, gid: 0 })
     : { uid: os.userInfo().uid, gid: os.userInfo().gid };
-  const dir = await mkdtemp(path.join(os.tmpdir(), `ftpkit-${name}-`));
+  const dir = await mkdtemp(path.join(options.parentDir ?? os.tmpdir(), `ftpkit-${name}-`));
   // mkdtemp gives 0700: the servers' unprivileged processes must be able to traverse it
   await chmod(dir, 0o755);
   const root = path.join(dir, "root");
@@ -806,7 +838,7 @@ export async function startPeer(name: PeerName, options: StartPeerOptions = {}):
   let ports: Awaited<ReturnType<typeof allocatePorts>> | undefined;
   let inst: Instance | undefined;
   try {
-    ports = await allocatePorts();
+    ports = await allocatePorts(options.passivePortCount ?? PASV_RANGE_SIZE);
     const ctx: Ctx = {
       name,
       dir,
@@ -818,6 +850,8 @@ export async function startPeer(name: PeerName, options: StartPeerOptions = {}):
       tls: tlsMode,
       requireTls: options.requireTls ?? true,
       permitForeignAddresses: options.permitForeignAddresses ?? false,
+      maxConnections: options.maxConnections,
+      quiet: options.quiet ?? false,
       cert: path.join(dir, "cert.pem"),
       key: path.join(dir, "key.pem"),
       owner,
