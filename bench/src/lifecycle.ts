@@ -50,10 +50,6 @@ export function tempDir(dir: string): string {
   return dir;
 }
 
-export function forgetTempDir(dir: string): void {
-  dirs.delete(dir);
-}
-
 /** Registers an async cleanup step (run in reverse order of registration). Returns an unregister function. */
 export function onCleanup(name: string, run: () => Promise<void>): () => void {
   const step = { name, run };
