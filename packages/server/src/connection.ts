@@ -159,7 +159,6 @@ export class Connection {
 
   /** Stops the running transfer (426), which lets a shutdown proceed (421 and close). */
   abortTransfer(): void {
-    this.closeReason ??= "aborted";
     this.transfer?.stop("aborted");
   }
 
@@ -237,7 +236,7 @@ export class Connection {
         }
         return;
       case "authenticate":
-        this.authenticating = this.authenticate(event.id, event.user, event.password);
+        this.authenticating = this.guard(this.authenticate(event.id, event.user, event.password));
         return;
       case "login":
         this.user = event.user;
@@ -254,10 +253,10 @@ export class Connection {
         });
         return;
       case "storage":
-        this.storageDone = this.storage(event.id, event.request);
+        this.storageDone = this.guard(this.storage(event.id, event.request));
         return;
       case "open-passive":
-        this.passiveOpening = this.openPassive(event.id, event.family);
+        this.passiveOpening = this.guard(this.openPassive(event.id, event.family));
         return;
       case "close-data":
         this.closePassive();
@@ -281,6 +280,20 @@ export class Connection {
         this.closeControl(event.reason);
         return;
     }
+  }
+
+  /** Work the connection waits for before it is released; a failure (a bug) is reported, never thrown. */
+  private guard(work: Promise<void>): Promise<void> {
+    return work.catch((cause: unknown) => {
+      this.host.reportError(
+        new FtpServerError("internal error in the connection", {
+          code: "FTP_ERR_INTERNAL",
+          connectionId: this.id,
+          cause,
+        }),
+      );
+      this.destroy();
+    });
   }
 
   /** Feeds an asynchronous answer back to the session, unless it closed meanwhile. */
@@ -486,23 +499,25 @@ export class Connection {
     });
     this.transfer = transfer;
     publishSession({ type: "transfer-start", connectionId: this.id, kind: request.kind, path: request.path });
-    this.transferDone = transfer
-      .run()
-      .catch((cause: unknown) => {
-        this.host.reportError(
-          new FtpServerError("internal error in a transfer", {
-            code: "FTP_ERR_INTERNAL",
-            connectionId: this.id,
-            cause,
-          }),
-        );
-        return failed(request.path, transfer.stopped ? "aborted" : "io");
-      })
-      .then((outcome) => {
-        passive?.close();
-        if (this.transfer === transfer) this.transfer = undefined;
-        this.finishTransfer(id, request, outcome, transfer.startedAt);
-      });
+    this.transferDone = this.guard(
+      transfer
+        .run()
+        .catch((cause: unknown) => {
+          this.host.reportError(
+            new FtpServerError("internal error in a transfer", {
+              code: "FTP_ERR_INTERNAL",
+              connectionId: this.id,
+              cause,
+            }),
+          );
+          return failed(request.path, transfer.stopped ? "aborted" : "io");
+        })
+        .then((outcome) => {
+          passive?.close();
+          if (this.transfer === transfer) this.transfer = undefined;
+          this.finishTransfer(id, request, outcome, transfer.startedAt);
+        }),
+    );
   }
 
   private finishTransfer(id: number, request: TransferRequest, outcome: TransferOutcome, startedAt?: number): void {
