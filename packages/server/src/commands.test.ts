@@ -450,6 +450,16 @@ describe("transfers: RETR STOR STOU APPE LIST NLST MLSD", () => {
     expect((await t.fs.stat("/readme.txt.1")).size).toBe(8);
   });
 
+  it("answers STOU with 502 on a file system without createUnique()", async () => {
+    const fs = new MemoryFileSystem({});
+    const plain = Object.assign(Object.create(fs) as MemoryFileSystem, { createUnique: undefined });
+    const t = await startServer({ fs: plain });
+    const c = await t.login();
+    await c.expect("EPSV", undefined, 229);
+    await c.expect("STOU", undefined, 502);
+    await c.expect("NOOP", undefined, 200);
+  });
+
   it("lists with LIST (ls -l), NLST (names) and MLSD (facts); dot files only with -a or MLSD", async () => {
     const { c } = await loggedIn();
     const list = await c.list("LIST", "/pub");

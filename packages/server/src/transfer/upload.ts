@@ -127,6 +127,8 @@ export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> 
   const { request, fs, signal } = ctx;
   const kind = request.kind;
   let path = request.path;
+  // Without createUnique STOU cannot be done: say so (502) before any data connection.
+  if (kind === "stou" && fs.createUnique === undefined) return failed(path, "not-supported");
   let socket: Socket;
   try {
     socket = await ctx.openData(signal);
