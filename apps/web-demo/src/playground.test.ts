@@ -56,8 +56,8 @@ describe("protocol playground", () => {
       expect(nodeUse?.[0]).toBeUndefined();
       // Browser-like globals only: no process, require, Buffer or setTimeout.
       const sandbox: Record<string, unknown> = { TextEncoder, TextDecoder, console };
-      sandbox.globalThis = sandbox;
-      sandbox.self = sandbox;
+      sandbox["globalThis"] = sandbox;
+      sandbox["self"] = sandbox;
       createContext(sandbox);
       runInContext(code, sandbox);
       const lines = runInContext("FtpkitPlayground.runLoginScenario()", sandbox) as { text: string }[];
