@@ -75,6 +75,8 @@ export interface FtpServerOptions {
 }
 
 const port = z.number().int().min(0).max(65535);
+/** One line of reply text: CR, LF or NUL would break the reply framing (RFC 959 §4.2). */
+const line = z.string().regex(/^[^\r\n\0]*$/, { message: "must be one line (no CR, LF or NUL)" });
 const ms = z.number().int().positive().max(2_147_483_647);
 
 const limitsSchema = z
@@ -132,7 +134,7 @@ const optionsSchema = z
       .default({ allowForeignDataPeer: false }),
     uploadMode: z.enum(["standard", "atomic", "atomic-resume"]).default("atomic-resume"),
     limits: limitsSchema.default(limitsSchema.parse({})),
-    greeting: z.union([z.string(), z.array(z.string()).min(1)]).default("ftpkit ready."),
+    greeting: z.union([line, z.array(line).min(1)]).default("ftpkit ready."),
     virtualHosts: z.array(z.string().min(1)).optional(),
     hashAlgorithms: z
       .array(z.enum(["SHA-256", "SHA-1", "MD5", "CRC32"]))

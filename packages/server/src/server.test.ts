@@ -57,6 +57,7 @@ describe("options", () => {
     expect(() => new FtpServer({ authenticate: memoryAuth, uploadMode: "yolo" as never })).toThrow();
     expect(() => new FtpServer({ authenticate: memoryAuth, limits: { idleTimeout: -1 } })).toThrow();
     expect(() => new FtpServer({ authenticate: memoryAuth, bogus: 1 } as never)).toThrow();
+    expect(() => new FtpServer({ authenticate: memoryAuth, greeting: "hi\r\n230 fake" })).toThrow(/one line/);
     expect(() => new FtpServer({ authenticate: memoryAuth })).not.toThrow();
   });
 
