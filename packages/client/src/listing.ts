@@ -74,7 +74,9 @@ async function collect(
     signal,
     consumer: {
       data(chunk, owned) {
-        chunks.push(owned ? chunk : chunk.slice());
+        // Copy a borrowed chunk: it is a Buffer view of the reused read buffer, and
+        // Buffer#slice (unlike Uint8Array#slice) would not copy it.
+        chunks.push(owned ? chunk : Uint8Array.prototype.slice.call(chunk));
         return true;
       },
     },
