@@ -71,7 +71,7 @@ export interface WriteStreamOptions extends CallOptions {
  * is lost, the next call opens a new one (logged in, back in the same directory), and
  * transfers retry with back-off and resume where they stopped.
  */
-export class Client implements DirRunner {
+export class Client {
   /** The validated options, defaults applied. */
   readonly options: ResolvedOptions;
   private readonly queue: TaskQueue;

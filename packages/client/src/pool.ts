@@ -21,7 +21,6 @@ import {
   uploadDir,
 } from "./dirs/dir-transfer.js";
 import { type MirrorOptions, type MirrorResult, mirror } from "./dirs/mirror.js";
-import type { DirRunner } from "./dirs/runner.js";
 import { FtpConnectionError } from "./errors/ftp-connection-error.js";
 import { absoluteRemote } from "./operations/paths.js";
 import { type ConnectOptions, isResolvedOptions, type ResolvedOptions, resolveOptions } from "./options.js";
@@ -34,7 +33,7 @@ export type PoolOptions = ConnectOptions & {
   size?: number;
 };
 
-export class Pool implements DirRunner {
+export class Pool {
   /** The most connections this pool opens (the `size` option). */
   readonly capacity: number;
   readonly options: ResolvedOptions;

@@ -1,4 +1,3 @@
 export { type FtpConnectionCode, FtpConnectionError } from "./ftp-connection-error.js";
 export { FtpError } from "./ftp-error.js";
 export { type FtpTimeoutCode, FtpTimeoutError } from "./ftp-timeout-error.js";
-export { isConnectionLoss } from "./retryable.js";
