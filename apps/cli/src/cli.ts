@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from "commander";
+import { dev } from "./dev.js";
 import { type RunningServe, serve, UsageError } from "./serve.js";
 
 /** Where the program writes, and how it waits for Ctrl-C (injected by tests). */
@@ -56,6 +57,24 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
         io.out("Stopped.");
       },
     );
+  program
+    .command("dev")
+    .description("local development: the bundled server on a folder, with printed credentials")
+    .argument("[dir]", "FTP root, created when missing", "ftpkit-dev")
+    .option("--host <host>", "address to listen on", "127.0.0.1")
+    .option("--port <port>", "FTP port (0 picks a free one)", parsePort, 2121)
+    .action(async (dir: string, o: { host: string; port: number }) => {
+      const running = await dev({ dir, host: o.host, port: o.port });
+      io.out("ftpkit dev");
+      io.out(`  FTP root   ${running.root}`);
+      io.out(`  FTP server ${running.url}`);
+      io.out(`  user ${running.user}, password ${running.password}`);
+      io.out("Press Ctrl-C to stop.");
+      onServe?.(running);
+      await io.untilStopped();
+      await running.stop();
+      io.out("Stopped.");
+    });
   return program;
 }
 
