@@ -18,34 +18,7 @@ export function writeWithBackpressure(socket: Socket, bytes: Uint8Array, signal:
   if (signal.aborted) return Promise.reject(signal.reason);
   if (socket.destroyed || socket.writableEnded) return Promise.reject(new DataSideError());
   if (socket.write(bytes)) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const cleanup = () => {
-      socket.off("drain", onDrain);
-      socket.off("close", onClose);
-      socket.off("error", onError);
-      signal.removeEventListener("abort", onAbort);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
-    };
-    const onClose = () => {
-      cleanup();
-      reject(new DataSideError());
-    };
-    const onError = (error: unknown) => {
-      cleanup();
-      reject(new DataSideError(error));
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(signal.reason);
-    };
-    socket.on("drain", onDrain);
-    socket.on("close", onClose);
-    socket.on("error", onError);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
+  return settleOn(socket, "drain", signal);
 }
 
 /**
@@ -56,14 +29,21 @@ export function writeWithBackpressure(socket: Socket, bytes: Uint8Array, signal:
 export function endAndFlush(socket: Socket, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.reject(signal.reason);
   if (socket.destroyed) return Promise.reject(new DataSideError());
+  const settled = settleOn(socket, "finish", signal);
+  socket.end();
+  return settled;
+}
+
+/** Resolves on `success`, rejects on close, error or abort, and always removes its listeners. */
+function settleOn(socket: Socket, success: "drain" | "finish", signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const cleanup = () => {
-      socket.off("finish", onFinish);
+      socket.off(success, onSuccess);
       socket.off("close", onClose);
       socket.off("error", onError);
       signal.removeEventListener("abort", onAbort);
     };
-    const onFinish = () => {
+    const onSuccess = () => {
       cleanup();
       resolve();
     };
@@ -79,10 +59,9 @@ export function endAndFlush(socket: Socket, signal: AbortSignal): Promise<void> 
       cleanup();
       reject(signal.reason);
     };
-    socket.on("finish", onFinish);
+    socket.on(success, onSuccess);
     socket.on("close", onClose);
     socket.on("error", onError);
     signal.addEventListener("abort", onAbort, { once: true });
-    socket.end();
   });
 }
