@@ -4,7 +4,7 @@ import { parseListing, parseMlsdListing } from "../../listing/index.js";
 import { parseQuotedPathname } from "../../reply/index.js";
 import { NEED_DATA, PAUSED } from "../../sentinels.js";
 import { isReplyAllowed } from "../../sequence/index.js";
-import { ConnectionPair, type ConnectionPairOptions } from "../../testing/index.js";
+import { answerWithStubs, ConnectionPair, type ConnectionPairOptions } from "../../testing/index.js";
 import type { ClientEvent } from "../client/client-session.js";
 import { ServerSession } from "./server-session.js";
 
@@ -578,14 +578,7 @@ describe("robustness", () => {
       const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, failedLoginDelay: 0 });
       for (const chunk of chunks) {
         s.receiveData(chunk, 0);
-        for (let e = s.nextEvent(); typeof e === "object"; e = s.nextEvent()) {
-          if (e.type === "authenticate") s.handleAuthResult(e.id, { ok: true, permissions: "all" }, 0);
-          if (e.type === "storage") s.handleStorageResult(e.id, { ok: false, error: "not-found" }, 0);
-          if (e.type === "open-passive")
-            s.handlePassiveResult(e.id, { ok: true, address: { host: "127.0.0.1", port: 5000 } }, 0);
-          if (e.type === "transfer") s.handleTransferResult(e.id, { ok: false, error: "data-connection" }, 0);
-          if (e.type === "secure-control") s.handleSecureResult(e.id, true, 0);
-        }
+        answerWithStubs(s, 0);
       }
     },
   );
