@@ -73,6 +73,18 @@ export class CommandDecoder {
   }
 
   /**
+   * Forgets every byte received and not yet returned as a line. A server calls this when
+   * the control connection switches to TLS: plain-text bytes that followed `AUTH TLS` must
+   * never be taken as commands of the protected session (STARTTLS command injection, as in
+   * pure-ftpd's CVE-2011-1575).
+   */
+  discardBuffered(): void {
+    this.lines.clear();
+    this.telnet = "data";
+    this.swallowLf = false;
+  }
+
+  /**
    * Python's ftplib sends `ABOR\r\n` with MSG_OOB, so its last byte (LF) is urgent data,
    * which the kernel removes from the stream when SO_OOBINLINE is off (Node cannot turn it
    * on). What arrives is `ABOR\r`. A pending line that is exactly ABOR, STAT or QUIT

@@ -45,6 +45,16 @@ export class LineBuffer {
     return this.chunks.length === 1 ? this.chunks[0] : concatBytes(this.chunks);
   }
 
+  /** Forgets every byte received and not yet returned (a partial line included). */
+  clear(): void {
+    this.chunks = [];
+    this.buffered = 0;
+    this.discarding = false;
+    this.discardedLength = 0;
+    this.queue.length = 0;
+    this.queued = 0;
+  }
+
   /** The next complete line, or undefined when more bytes are needed. */
   next(): LineResult | undefined {
     while (this.queue.length > 0) {

@@ -211,6 +211,14 @@ export class SessionCore {
   // ---- helpers ------------------------------------------------------------
 
   /**
+   * Whether transfers must use PROT P (RFC 4217 §9): the logged-in account's policy when it
+   * has one, else the server's.
+   */
+  get dataProtectionRequired(): boolean {
+    return this.state.requireSecureData ?? this.options.requireTlsForData;
+  }
+
+  /**
    * Resolves a pathname argument against the working directory inside the virtual root.
    * Replies and returns undefined when the path is not acceptable.
    */

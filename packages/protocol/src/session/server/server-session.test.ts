@@ -7,6 +7,7 @@ import { isReplyAllowed } from "../../sequence/index.js";
 import { answerWithStubs, ConnectionPair, type ConnectionPairOptions } from "../../testing/index.js";
 import type { ClientEvent } from "../client/client-session.js";
 import { ServerSession } from "./server-session.js";
+import type { AuthResult, ServerEvent, TransferResult } from "./types.js";
 
 const text = (b: Uint8Array | undefined) => new TextDecoder().decode(b);
 let pairs: ConnectionPair[] = [];
@@ -394,6 +395,166 @@ describe("TLS policy (RFC 4217)", () => {
     const q = pair();
     expect(codes(q.request("AUTH", "TLS"))).toEqual([502]);
     expect(codes(q.request("CCC"))).toEqual([530]);
+  });
+});
+
+/** Drives a bare ServerSession: feeds `input`, answers its requests with `answer`, returns "VERB:code" per reply. */
+function run(
+  session: ServerSession,
+  input: string,
+  answer: (e: ServerEvent, s: ServerSession) => void = () => {},
+  seen: ServerEvent[] = [],
+): string[] {
+  if (input !== "") session.receiveData(new TextEncoder().encode(input), 0);
+  const out: string[] = [];
+  for (let e = session.nextEvent(); e !== NEED_DATA && e !== PAUSED; e = session.nextEvent()) {
+    seen.push(e);
+    if (e.type === "reply") out.push(String(e.code));
+    else answer(e, session);
+  }
+  return out;
+}
+
+/** Answers like a server whose data connections end as `transfer` says (default: success). */
+function tlsAnswers(
+  options: { transfer?: TransferResult; auth?: AuthResult; secure?: boolean } = {},
+): (e: ServerEvent, s: ServerSession) => void {
+  return (e, s) => {
+    if (e.type === "authenticate") s.handleAuthResult(e.id, options.auth ?? { ok: true, permissions: "all" }, 0);
+    else if (e.type === "open-passive")
+      s.handlePassiveResult(e.id, { ok: true, address: { host: "127.0.0.1", port: 5000 } }, 0);
+    else if (e.type === "secure-control") s.handleSecureResult(e.id, options.secure ?? true, 0);
+    else if (e.type === "transfer") {
+      s.handleTransferStarted(e.id, {}, 0);
+      s.handleTransferResult(e.id, options.transfer ?? { ok: true, bytes: 1 }, 0);
+    }
+  };
+}
+
+describe("FTPS details (RFC 4217)", () => {
+  it("drops plain-text commands that followed AUTH TLS before the handshake (STARTTLS injection)", () => {
+    const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, failedLoginDelay: 0, tls: { available: true } });
+    run(s, "");
+    const events: ServerEvent[] = [];
+    // The injected USER/PASS/DELE arrive in the same clear-text segment as AUTH TLS.
+    expect(run(s, "AUTH TLS\r\nUSER alice\r\nPASS secret\r\nDELE x\r\n", tlsAnswers(), events)).toEqual(["234"]);
+    expect(events.filter((e) => e.type === "command").map((e) => e.type === "command" && e.command.verb)).toEqual([
+      "AUTH",
+    ]);
+    expect(s.loggedIn).toBe(false);
+    // A partial line is dropped too: what follows starts a fresh line.
+    expect(run(s, "USER alice\r\n", tlsAnswers())).toEqual(["331"]);
+  });
+
+  it("keeps the clear-text bytes when the handshake failed (the session closes anyway)", () => {
+    const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, tls: { available: true } });
+    run(s, "");
+    expect(run(s, "AUTH TLS\r\nNOOP\r\n", tlsAnswers({ secure: false }))).toEqual(["234"]);
+    expect(s.isClosed).toBe(true);
+  });
+
+  it("takes PBSZ 0 and PROT P as given on an implicit FTPS connection (MS-FTPS §3.2.5.1)", () => {
+    const s = new ServerSession({
+      peerAddress: "127.0.0.1",
+      now: 0,
+      secure: true,
+      tls: { available: true, requireForControl: true, requireForData: true },
+    });
+    expect(run(s, "")).toEqual(["220"]);
+    expect(run(s, "USER alice\r\nPASS secret\r\nPASV\r\nRETR f\r\n", tlsAnswers())).toEqual([
+      "331",
+      "230",
+      "227",
+      "150",
+      "226",
+    ]);
+    expect(run(s, "AUTH TLS\r\nPBSZ 0\r\nPROT P\r\n", tlsAnswers())).toEqual(["503", "200", "200"]);
+  });
+
+  it("answers 522 after the 150 when the data connection's TLS failed or did not resume the session", () => {
+    for (const error of ["tls-failed", "tls-not-resumed"] as const) {
+      const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, tls: { available: true } });
+      run(s, "");
+      const answer = tlsAnswers({ transfer: { ok: false, error } });
+      const events: ServerEvent[] = [];
+      expect(
+        run(
+          s,
+          "AUTH TLS\r\nUSER a\r\nPASS b\r\nPBSZ 0\r\nPROT P\r\nEPSV\r\nRETR f\r\nSTOR g\r\nLIST\r\n",
+          answer,
+          events,
+        ),
+      ).toEqual(["234"]);
+      const replies = run(
+        s,
+        "USER a\r\nPASS b\r\nPBSZ 0\r\nPROT P\r\nEPSV\r\nRETR f\r\nEPSV\r\nSTOR g\r\n",
+        answer,
+        events,
+      );
+      expect(replies).toEqual(["331", "230", "200", "200", "229", "150", "522", "229", "150", "522"]);
+      const texts = events.flatMap((e) => (e.type === "reply" && e.code === 522 ? e.lines : []));
+      expect(texts[0]).toMatch(error === "tls-failed" ? /TLS negotiation failed/ : /session reuse required/);
+      expect(isReplyAllowed("RETR", 522) && isReplyAllowed("STOR", 522) && isReplyAllowed("LIST", 522)).toBe(true);
+    }
+  });
+
+  it("lets an account override the server's data-protection policy either way", () => {
+    // Server requires PROT P; this account may use PROT C once logged in.
+    const relaxed = new ServerSession({
+      peerAddress: "127.0.0.1",
+      now: 0,
+      secure: true,
+      tls: { available: true, requireForData: true },
+    });
+    run(relaxed, "");
+    const relaxedAuth = tlsAnswers({ auth: { ok: true, permissions: "all", requireSecureData: false } });
+    expect(run(relaxed, "PROT C\r\n", relaxedAuth)).toEqual(["534"]);
+    expect(run(relaxed, "USER a\r\nPASS b\r\nPROT C\r\nPASV\r\nRETR f\r\n", relaxedAuth)).toEqual([
+      "331",
+      "230",
+      "200",
+      "227",
+      "150",
+      "226",
+    ]);
+    // Server does not require it; this account does.
+    const strict = new ServerSession({ peerAddress: "127.0.0.1", now: 0, secure: true, tls: { available: true } });
+    run(strict, "");
+    const strictAuth = tlsAnswers({ auth: { ok: true, permissions: "all", requireSecureData: true } });
+    expect(run(strict, "PROT C\r\nUSER a\r\nPASS b\r\nPASV\r\nRETR f\r\n", strictAuth)).toEqual([
+      "200",
+      "331",
+      "230",
+      "227",
+      "521",
+    ]);
+    expect(run(strict, "PROT C\r\nPROT P\r\nPASV\r\nRETR f\r\n", strictAuth)).toEqual([
+      "534",
+      "200",
+      "227",
+      "150",
+      "226",
+    ]);
+  });
+
+  it("refuses an account that requires TLS on a clear control connection with 530, without delay or count", () => {
+    const s = new ServerSession({
+      peerAddress: "127.0.0.1",
+      now: 0,
+      failedLoginDelay: 5000,
+      maxLoginAttempts: 1,
+      tls: { available: true },
+    });
+    run(s, "");
+    const answer = tlsAnswers({ auth: { ok: true, permissions: "all", requireSecureControl: true } });
+    const events: ServerEvent[] = [];
+    expect(run(s, "USER a\r\nPASS b\r\nUSER a\r\nPASS b\r\n", answer, events)).toEqual(["331", "530", "331", "530"]);
+    expect(events.some((e) => e.type === "login" || e.type === "login-failed")).toBe(false);
+    expect(s.isClosed).toBe(false);
+    expect(s.loggedIn).toBe(false);
+    expect(run(s, "AUTH TLS\r\n", answer)).toEqual(["234"]);
+    expect(run(s, "USER a\r\nPASS b\r\n", answer, events)).toEqual(["331", "230"]);
+    expect(events.some((e) => e.type === "login")).toBe(true);
   });
 });
 

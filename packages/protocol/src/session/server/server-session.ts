@@ -162,6 +162,14 @@ export class ServerSession {
   /** The answer to a `secure-control` event: whether the TLS handshake succeeded. */
   handleSecureResult(id: number, ok: boolean, now?: number): void {
     const pending = this.take("secure", id, now);
+    if (pending !== undefined && ok) {
+      // Whatever arrived in plain text after AUTH (pipelined behind it, or injected by a
+      // man in the middle before the handshake) is dropped: only commands read over TLS
+      // count (the STARTTLS injection of pure-ftpd's CVE-2011-1575). The I/O layer stops
+      // feeding the clear socket's bytes once it sees `secure-control`.
+      this.queued.length = 0;
+      this.core.decoder.discardBuffered();
+    }
     pending?.onResult(ok);
     this.pump();
   }

@@ -8,7 +8,8 @@ export interface SessionState {
   user: string | undefined;
   permissions: Set<Permission>;
   fxp: boolean;
-  requireSecureData: boolean;
+  /** The account's data-protection policy (undefined: the server's). */
+  requireSecureData: boolean | undefined;
   cwd: string;
   /** RFC 959 §3.1.1: the default representation type is ASCII. */
   representation: "ascii" | "binary";
@@ -42,13 +43,17 @@ export const ALL_PERMISSIONS: readonly Permission[] = [
   "chmod",
 ];
 
+/**
+ * A fresh session's state. `secure` is true on an implicit FTPS connection: MS-FTPS
+ * §3.2.5.1 has the server assume `PBSZ 0` and `PROT P` there.
+ */
 export function initialState(secure: boolean): SessionState {
   return {
     login: "no-user",
     user: undefined,
     permissions: new Set(),
     fxp: false,
-    requireSecureData: false,
+    requireSecureData: undefined,
     cwd: "/",
     representation: "ascii",
     restOffset: 0,
@@ -56,8 +61,8 @@ export function initialState(secure: boolean): SessionState {
     data: undefined,
     epsvAll: false,
     secure,
-    pbsz: false,
-    prot: "C",
+    pbsz: secure,
+    prot: secure ? "P" : "C",
     mlstFacts: [...DEFAULT_MLST_FACTS],
     hashAlgorithm: "SHA-256",
     failedLogins: 0,

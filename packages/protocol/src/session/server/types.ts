@@ -32,8 +32,18 @@ export type AuthResult =
       readonly home?: string;
       /** Allow PORT/EPRT to a foreign address and PASV/EPSV data connections from one (FXP). */
       readonly fxp?: boolean;
-      /** Require PROT P for this account's transfers (RFC 4217 §9), overriding the server policy. */
+      /**
+       * This account's data-protection policy, overriding the server's `tls.requireForData`
+       * once logged in: true refuses transfers without PROT P (521, RFC 4217 §9), false
+       * allows PROT C even when the server requires protection; undefined keeps the server's.
+       */
       readonly requireSecureData?: boolean;
+      /**
+       * This account may log in only over a TLS control connection: on a clear one its
+       * correct PASS is answered 530 and the session stays logged out (the I/O layer sees no
+       * `login` event and releases what it prepared for the account).
+       */
+      readonly requireSecureControl?: boolean;
     }
   | { readonly ok: false; readonly message?: string; readonly close?: boolean };
 
@@ -95,8 +105,19 @@ export type TransferResult =
   | { readonly ok: true; readonly bytes: number }
   | { readonly ok: false; readonly error: StorageErrorKind | TransferFailure; readonly bytes?: number };
 
-/** Failures of the data connection itself (RFC 959 §4.2.2: 425, 426). */
-export type TransferFailure = "data-connection" | "aborted" | "connection-lost" | "timeout";
+/**
+ * Failures of the data connection itself (RFC 959 §4.2.2: 425, 426), and of its TLS layer
+ * under PROT P (RFC 4217 §10, answered 522 as vsftpd does): `tls-failed` when the TLS
+ * negotiation on the data connection failed, `tls-not-resumed` when it succeeded without
+ * resuming the control connection's TLS session and the server requires that.
+ */
+export type TransferFailure =
+  | "data-connection"
+  | "aborted"
+  | "connection-lost"
+  | "timeout"
+  | "tls-failed"
+  | "tls-not-resumed";
 
 /** Actions the server session asks the I/O layer to take, in order. */
 export type ServerEvent =
@@ -110,6 +131,11 @@ export type ServerEvent =
   | { readonly type: "close-data" }
   | { readonly type: "transfer"; readonly id: number; readonly request: TransferRequest }
   | { readonly type: "abort-transfer"; readonly id: number }
+  /**
+   * Start TLS on the control connection (AUTH, RFC 4217 §4): once the 234 before it is
+   * flushed, stop feeding the clear socket's bytes, run the handshake and report it with
+   * `handleSecureResult`; later bytes come from the TLS layer.
+   */
   | { readonly type: "secure-control"; readonly id: number }
   | { readonly type: "protocol-error"; readonly code: string; readonly line: string }
   | { readonly type: "close"; readonly reason: CloseReason };
@@ -138,7 +164,10 @@ export interface ServerSessionOptions {
    * connection limits.
    */
   readonly refuse?: string;
-  /** The control connection is already TLS (implicit FTPS). */
+  /**
+   * The control connection is already TLS (implicit FTPS). As MS-FTPS §3.2.5.1 specifies
+   * for implicit FTPS, `PBSZ 0` and `PROT P` are then in effect from the start.
+   */
   readonly secure?: boolean;
   readonly tls?: {
     /** AUTH TLS offered. */

@@ -38,11 +38,20 @@ export function handlePass(core: SessionCore, command: CommandOf<"PASS">): void 
   if (refuseClearLogin(core)) return;
   const user = core.state.user;
   core.authenticate(user, command.value, (result) => {
+    if (result.ok && result.requireSecureControl && !core.state.secure) {
+      // A per-account "TLS required" (vsftpd's force_local_logins_ssl for one user): the
+      // credentials were right, but the session must not start over a clear control
+      // connection. Not a failed guess, so no delay and no count towards maxLoginAttempts.
+      core.state.login = nextLoginState(core.state.login, "PASS_FAILED") ?? "no-user";
+      core.state.user = undefined;
+      core.reply(530, "TLS required for this account: use AUTH TLS before logging in.");
+      return;
+    }
     if (result.ok) {
       core.state.login = nextLoginState(core.state.login, "PASS_OK") ?? "logged-in";
       core.state.permissions = new Set(result.permissions === "all" ? ALL_PERMISSIONS : result.permissions);
       core.state.fxp = result.fxp ?? false;
-      core.state.requireSecureData = result.requireSecureData ?? false;
+      core.state.requireSecureData = result.requireSecureData;
       core.state.cwd = normalizeVirtualPath(result.home ?? "/");
       core.state.failedLogins = 0;
       core.lastActivity = core.now;

@@ -56,7 +56,7 @@ export function handleProt(core: SessionCore, command: CommandOf<"PROT">): void 
   }
   const level = command.value;
   if (level === "C") {
-    if (core.options.requireTlsForData || core.state.requireSecureData) {
+    if (core.dataProtectionRequired) {
       core.reply(534, "PROT C refused: data connections must be encrypted.");
       return;
     }

@@ -50,6 +50,17 @@ export function finishTransfer(core: SessionCore, transfer: RunningTransfer, res
       case "timeout":
         core.reply(426, "Data connection timed out; transfer aborted.");
         break;
+      // RFC 4217 §10: the server may refuse a protected data connection whose TLS negotiation
+      // does not satisfy it. vsftpd answers 522 (after the 150) for both cases below, ProFTPD
+      // and FileZilla Server 425; 522 is what FTPS clients already recognise ("session reuse
+      // required" is vsftpd's text, which FluentFTP and others match), and unlike 425 it is
+      // permanent: retrying the same way cannot succeed.
+      case "tls-failed":
+        core.reply(522, "Data connection TLS negotiation failed.");
+        break;
+      case "tls-not-resumed":
+        core.reply(522, "SSL connection failed: session reuse required.");
+        break;
       default:
         if (kind === "mlsd" && result.error === "not-directory") {
           // RFC 3659 §7.2.2: MLSD of a non-directory is a 501.
@@ -75,7 +86,7 @@ function startTransfer(core: SessionCore, kind: TransferKind, path: string, list
     core.reply(425, "Use PORT, PASV, EPRT or EPSV first.");
     return;
   }
-  if ((core.options.requireTlsForData || s.requireSecureData) && s.prot !== "P") {
+  if (core.dataProtectionRequired && s.prot !== "P") {
     // RFC 4217 §9: a server that requires protected data refuses PROT C transfers.
     core.reply(521, "Data connections must be encrypted: use PROT P.");
     return;
