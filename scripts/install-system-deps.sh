@@ -14,3 +14,11 @@ for installer in test/interop/peers/install.sh; do
     bash "$installer"
   fi
 done
+# Headless Chromium for the web demo's end-to-end tests (apps/web-demo, driven by
+# playwright-core; never `playwright install`: browser downloads are not reachable).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "install-system-deps: chromium"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=300 update -q
+  apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends chromium
+fi
