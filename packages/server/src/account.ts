@@ -29,6 +29,14 @@ export interface Account {
    * the limit is answered 421 and the connection closed.
    */
   readonly maxSessions?: number;
+  /**
+   * This account's TLS policy, overriding the server's `tls.require` for its session:
+   * `required` refuses its login on a clear control connection (530, even with the right
+   * password) and its transfers without PROT P (521); `optional` allows PROT C after login
+   * even when the server requires protected data. (The server's `control` requirement still
+   * applies before login: the account is not known until PASS.)
+   */
+  readonly tls?: "required" | "optional";
 }
 
 /**

@@ -13,10 +13,14 @@
  *         transfer and the account's file system are all released, and `closed` resolves
  *         only when they are.
  *
- * The control socket is a plain `net.Socket` today; FTPS (RFC 4217) will swap it for a
- * TLSSocket on `secure-control`, which is why the socket is a replaceable field.
+ * Rule 5: FTPS (RFC 4217). On `secure-control` (after AUTH's 234 is flushed) the clear socket
+ *         stops feeding the session and a TLSSocket over it becomes `socket`; an implicit
+ *         connection arrives already secured. One SessionTls (per-connection SecureContext
+ *         and session-ID store) makes every TLS socket of the connection, so that a data
+ *         connection can be required to resume this control connection's TLS session.
  */
 import type { Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import {
   type AuthResult,
   type CloseReason,
@@ -44,8 +48,10 @@ import type { FtpServerEvents } from "./events.js";
 import { storageErrorKindOf } from "./fs/index.js";
 import type { ResolvedOptions } from "./options.js";
 import { runStorage } from "./storage.js";
+import type { ServerTls } from "./tls/server-tls.js";
+import { endGracefully, type SessionTls, TlsHandshakeError } from "./tls/session-tls.js";
 import { Transfer } from "./transfer/transfer.js";
-import { failed, type TransferOutcome } from "./transfer/transfer-context.js";
+import { DataTlsError, failed, type TransferOutcome } from "./transfer/transfer-context.js";
 
 /** Replies queued towards a client that does not read them, before we stop reading its commands. */
 const CONTROL_WRITE_LIMIT = 256 * 1024;
@@ -55,6 +61,8 @@ const LINGER_MS = 2000;
 /** What a connection needs from its server. @internal */
 export interface ConnectionHost {
   readonly options: ResolvedOptions;
+  /** The server's TLS, when FTPS is configured (and its certificate loaded). */
+  readonly tls: ServerTls | undefined;
   readonly authenticate: Authenticator;
   readonly ports: PortPool;
   emit<K extends keyof FtpServerEvents>(event: K, ...args: FtpServerEvents[K]): void;
@@ -81,6 +89,12 @@ export class Connection {
   socket: Socket;
 
   private readonly host: ConnectionHost;
+  /** This connection's TLS (made at AUTH, or given for an implicit connection). */
+  private tls: SessionTls | undefined;
+  /** The clear socket under a TLS control connection. */
+  private clearSocket: Socket | undefined;
+  /** Between AUTH's 234 and the end of the handshake: nothing may be written or read. */
+  private upgrading = false;
   private readonly session: ServerSession;
   private resolveClosed!: () => void;
   private account: Account | undefined;
@@ -92,6 +106,7 @@ export class Connection {
   private storageDone: Promise<void> | undefined;
   private passiveOpening: Promise<void> | undefined;
   private authenticating: Promise<void> | undefined;
+  private handshaking: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private timerAt: number | undefined;
   private lingerTimer: NodeJS.Timeout | undefined;
@@ -100,10 +115,17 @@ export class Connection {
   private closeReason: CloseReason | "socket-closed" | "aborted" | undefined;
   private socketClosed = false;
 
-  constructor(host: ConnectionHost, id: number, socket: Socket, options: { refuse?: string } = {}) {
+  constructor(
+    host: ConnectionHost,
+    id: number,
+    socket: Socket,
+    options: { refuse?: string; secure?: { socket: TLSSocket; tls: SessionTls; clear: Socket } } = {},
+  ) {
     this.host = host;
     this.id = id;
     this.socket = socket;
+    this.tls = options.secure?.tls;
+    this.clearSocket = options.secure?.clear;
     this.refused = options.refuse !== undefined;
     this.remoteAddress = normalizeIp(socket.remoteAddress ?? "0.0.0.0");
     this.remotePort = socket.remotePort ?? 0;
@@ -112,6 +134,7 @@ export class Connection {
       this.resolveClosed = resolve;
     });
     const o = host.options;
+    const t = host.tls?.options;
     this.session = new ServerSession({
       peerAddress: this.remoteAddress,
       family: ipFamily(this.remoteAddress) ?? 4,
@@ -127,17 +150,46 @@ export class Connection {
       ...(o.virtualHosts === undefined ? {} : { virtualHosts: o.virtualHosts }),
       ...(o.hashAlgorithms === undefined ? {} : { hashAlgorithms: o.hashAlgorithms }),
       ...(options.refuse === undefined ? {} : { refuse: options.refuse }),
+      ...(t === undefined
+        ? {}
+        : {
+            tls: {
+              available: true,
+              requireForControl: t.require !== "none",
+              requireForData: t.require === "control+data",
+            },
+          }),
+      ...(options.secure === undefined ? {} : { secure: true }),
     });
-    socket.setNoDelay(true);
-    socket.setKeepAlive(true, 60_000);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("end", () => this.onEnd());
-    socket.on("error", (error: NodeJS.ErrnoException) => {
-      publishSession({ type: "socket-error", connectionId: this.id, code: error.code });
-    });
-    socket.on("drain", () => this.updateFlow());
-    socket.on("close", () => this.onSocketClose());
+    const clear = options.secure?.clear ?? socket;
+    clear.setNoDelay(true);
+    clear.setKeepAlive(true, 60_000);
+    this.attach(socket);
     this.pump();
+  }
+
+  private readonly onDataListener = (chunk: Buffer) => this.onData(chunk);
+  private readonly onEndListener = () => this.onEnd();
+  private readonly onErrorListener = (error: NodeJS.ErrnoException) => {
+    publishSession({ type: "socket-error", connectionId: this.id, code: error.code });
+  };
+  private readonly onDrainListener = () => this.updateFlow();
+  private readonly onCloseListener = () => this.onSocketClose();
+
+  private attach(socket: Socket): void {
+    socket.on("data", this.onDataListener);
+    socket.on("end", this.onEndListener);
+    socket.on("error", this.onErrorListener);
+    socket.on("drain", this.onDrainListener);
+    socket.on("close", this.onCloseListener);
+  }
+
+  private detach(socket: Socket): void {
+    socket.off("data", this.onDataListener);
+    socket.off("end", this.onEndListener);
+    socket.off("drain", this.onDrainListener);
+    socket.off("close", this.onCloseListener);
+    // The error listener stays: the clear socket may still report errors, never unhandled.
   }
 
   /** The logged-in user, if any. */
@@ -193,7 +245,7 @@ export class Connection {
       do {
         this.pumpAgain = false;
         const socket = this.socket;
-        const cork = !socket.destroyed;
+        const cork = !socket.destroyed && !this.upgrading;
         if (cork) socket.cork();
         try {
           for (;;) {
@@ -224,7 +276,9 @@ export class Connection {
   private act(event: ServerEvent): void {
     switch (event.type) {
       case "reply":
-        if (!this.socket.destroyed && this.socket.writable) this.socket.write(event.bytes);
+        // During the TLS handshake nothing is written (a 421 from a timeout is dropped: the
+        // connection is closed under the handshake instead).
+        if (!this.upgrading && !this.socket.destroyed && this.socket.writable) this.socket.write(event.bytes);
         publishReply({ connectionId: this.id, code: event.code, lines: event.lines });
         return;
       case "command":
@@ -267,12 +321,9 @@ export class Connection {
       case "abort-transfer":
         if (this.transfer?.id === event.id) this.transfer.stop("aborted");
         return;
-      case "secure-control": {
-        // FTPS is not offered yet (the session answers AUTH with 502); refuse defensively.
-        const id = event.id;
-        queueMicrotask(() => this.answer(() => this.session.handleSecureResult(id, false, Date.now())));
+      case "secure-control":
+        this.startTls(event.id);
         return;
-      }
       case "protocol-error":
         publishSession({ type: "protocol-error", connectionId: this.id, code: event.code });
         return;
@@ -280,6 +331,111 @@ export class Connection {
         this.closeControl(event.reason);
         return;
     }
+  }
+
+  // ---- FTPS -------------------------------------------------------------------
+
+  /**
+   * AUTH TLS was answered 234 (RFC 4217 §4): from now on the clear socket's bytes belong to
+   * the TLS handshake. Its listeners come off at once (bytes that arrive meanwhile stay in
+   * its buffer, and TLSSocket takes them over); the TLSSocket is made once the 234 has been
+   * handed to the kernel, so the reply never mixes with TLS records.
+   */
+  private startTls(id: number): void {
+    const serverTls = this.host.tls;
+    const clear = this.socket;
+    if (serverTls === undefined || clear.destroyed || this.clearSocket !== undefined) {
+      queueMicrotask(() => this.answer(() => this.session.handleSecureResult(id, false, Date.now())));
+      return;
+    }
+    this.detach(clear);
+    clear.pause();
+    this.clearSocket = clear;
+    this.upgrading = true;
+    const tls = serverTls.createSession();
+    this.tls = tls;
+    const handshaking = new Promise<void>((resolve) => {
+      clear.write(new Uint8Array(0), (error) => {
+        if (error !== undefined && error !== null) {
+          clear.destroy();
+          this.onSocketClose();
+          resolve();
+          return;
+        }
+        tls.handshake(clear, { timeout: this.host.options.limits.loginTimeout }).then(
+          (secured) => {
+            this.upgrading = false;
+            this.socket = secured;
+            this.attach(secured);
+            publishSession({
+              type: "tls",
+              connectionId: this.id,
+              channel: "control",
+              protocol: secured.getProtocol() ?? "unknown",
+              cipher: secured.getCipher()?.name ?? "unknown",
+              resumed: secured.isSessionReused(),
+            });
+            if (secured.destroyed) this.onSocketClose();
+            this.answer(() => this.session.handleSecureResult(id, true, Date.now()));
+            resolve();
+          },
+          (error: unknown) => {
+            this.upgrading = false;
+            publishSession({
+              type: "tls-failed",
+              connectionId: this.id,
+              channel: "control",
+              reason: error instanceof TlsHandshakeError ? error.reason : "failed",
+            });
+            // The session closes ("refused"); the sockets are already destroyed.
+            this.answer(() => this.session.handleSecureResult(id, false, Date.now()));
+            this.onSocketClose();
+            resolve();
+          },
+        );
+      });
+    });
+    this.handshaking = this.guard(handshaking);
+  }
+
+  /**
+   * PROT P (RFC 4217 §9): TLS over a data connection with this connection's SecureContext.
+   * When session reuse is required (RFC 4217 §10; vsftpd's `require_ssl_reuse`), a data
+   * connection that did not resume this control connection's session is refused: ended
+   * with close_notify (a clean close the client can read, not a reset), then 522.
+   */
+  private async secureData(raw: Socket, signal: AbortSignal): Promise<Socket> {
+    const tls = this.tls;
+    if (tls === undefined) {
+      raw.destroy();
+      throw new DataTlsError("tls-failed");
+    }
+    let secured: TLSSocket;
+    try {
+      secured = await tls.handshake(raw, { timeout: this.host.options.limits.dataTimeout, signal });
+    } catch (error) {
+      publishSession({
+        type: "tls-failed",
+        connectionId: this.id,
+        channel: "data",
+        reason: error instanceof TlsHandshakeError ? error.reason : "failed",
+      });
+      throw new DataTlsError("tls-failed", error);
+    }
+    const resumed = secured.isSessionReused();
+    publishSession({
+      type: "tls",
+      connectionId: this.id,
+      channel: "data",
+      protocol: secured.getProtocol() ?? "unknown",
+      cipher: secured.getCipher()?.name ?? "unknown",
+      resumed,
+    });
+    if (!resumed && this.host.tls?.options.requireSessionReuse === true) {
+      await endGracefully(secured);
+      throw new DataTlsError("tls-not-resumed");
+    }
+    return secured;
   }
 
   /** Work the connection waits for before it is released; a failure (a bug) is reported, never thrown. */
@@ -336,7 +492,7 @@ export class Connection {
   /** Reads only while the session wants input and the client reads our replies. */
   private updateFlow(): void {
     const socket = this.socket;
-    if (socket.destroyed) return;
+    if (socket.destroyed || this.upgrading) return;
     const want = this.session.isClosed || (this.session.wantsInput && socket.writableLength < CONTROL_WRITE_LIMIT);
     if (want && socket.isPaused()) socket.resume();
     else if (!want && !socket.isPaused()) socket.pause();
@@ -374,6 +530,8 @@ export class Connection {
           permissions: resolvePermissions(account.permissions),
           ...(account.home === undefined ? {} : { home: account.home }),
           ...(account.fxp === undefined ? {} : { fxp: account.fxp }),
+          ...(account.tls === "required" ? { requireSecureControl: true, requireSecureData: true } : {}),
+          ...(account.tls === "optional" ? { requireSecureData: false } : {}),
         };
       } else {
         this.closeFileSystem(account);
@@ -381,6 +539,8 @@ export class Connection {
       }
     }
     this.answer(() => this.session.handleAuthResult(id, result, Date.now()));
+    // The session may still refuse the account (its TLS policy): then it is released.
+    if (result.ok && !this.session.loggedIn) this.releaseAccount();
   }
 
   private async storage(id: number, request: StorageRequest): Promise<void> {
@@ -493,6 +653,7 @@ export class Connection {
         }
         return passive === undefined ? Promise.reject(new DataConnectionError("closed")) : passive.accept(signal);
       },
+      secureData: request.protect ? (socket, signal) => this.secureData(socket, signal) : undefined,
       started: (info) => {
         if (this.transfer === transfer) this.answer(() => this.session.handleTransferStarted(id, info, Date.now()));
       },
@@ -569,6 +730,11 @@ export class Connection {
     this.transfer?.stop("aborted");
     const socket = this.socket;
     if (socket.destroyed) return;
+    if (this.upgrading) {
+      // Closed during the TLS handshake (timeout, shutdown): cut it; the handshake fails.
+      socket.destroy();
+      return;
+    }
     socket.end();
     this.lingerTimer ??= setTimeout(() => socket.destroy(), LINGER_MS);
   }
@@ -589,7 +755,14 @@ export class Connection {
     this.closePassive();
     this.transfer?.stop("aborted");
     // Whatever is still running finishes (or sees the session closed) before anything is released.
-    const done = Promise.all([this.transferDone, this.storageDone, this.passiveOpening, this.authenticating]);
+    this.clearSocket?.destroy();
+    const done = Promise.all([
+      this.transferDone,
+      this.storageDone,
+      this.passiveOpening,
+      this.authenticating,
+      this.handshaking,
+    ]);
     void done.then(() => {
       this.releaseAccount();
       if (!this.refused) {

@@ -41,6 +41,22 @@ export type SessionMessage =
       readonly error?: string;
       readonly bytes: number;
     }
+  | {
+      /** A TLS handshake completed (control: after AUTH or on the implicit port; data: under PROT P). */
+      readonly type: "tls";
+      readonly connectionId: number;
+      readonly channel: "control" | "data";
+      readonly protocol: string;
+      readonly cipher: string;
+      /** The handshake resumed a session of this control connection. */
+      readonly resumed: boolean;
+    }
+  | {
+      readonly type: "tls-failed";
+      readonly connectionId: number;
+      readonly channel: "control" | "data";
+      readonly reason: "failed" | "timeout" | "closed" | "aborted";
+    }
   | { readonly type: "protocol-error"; readonly connectionId: number; readonly code: string }
   | { readonly type: "socket-error"; readonly connectionId: number; readonly code: string | undefined }
   | {
@@ -48,7 +64,8 @@ export type SessionMessage =
       readonly connectionId: number;
       readonly reason: CloseReason | "socket-closed" | "aborted";
     }
-  | { readonly type: "shutdown"; readonly connections: number };
+  | { readonly type: "shutdown"; readonly connections: number }
+  | { readonly type: "warning"; readonly code: string; readonly message: string };
 
 /** A message on `ftp:server:command`: the command as it may be logged. */
 export interface CommandMessage {

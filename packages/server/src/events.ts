@@ -1,5 +1,6 @@
 import type { CloseReason } from "@ftpkit/protocol";
 import type { FtpServerError } from "./errors/index.js";
+import type { CertificateInfo } from "./tls/server-tls.js";
 
 /** A control connection was accepted (not emitted for connections refused by the limits). */
 export interface ConnectEvent {
@@ -75,6 +76,13 @@ export interface DisconnectEvent {
   readonly reason: CloseReason | "socket-closed" | "aborted";
 }
 
+/** Something the operator should know (today: a self-signed certificate is in use). */
+export interface ServerWarning {
+  readonly code: "FTP_WARN_SELF_SIGNED";
+  readonly message: string;
+  readonly fingerprint256?: string;
+}
+
 /**
  * The events an {@link FtpServer} emits, each once and only after the action completed.
  * `error` is emitted only when a listener is attached (an FTP client's misbehaviour is never
@@ -93,5 +101,12 @@ export type FtpServerEvents = {
   rmdir: [event: PathEvent];
   disconnect: [event: DisconnectEvent];
   error: [error: FtpServerError];
+  /**
+   * A warning; without a listener it goes to `process.emitWarning` (printed on stderr).
+   * `FTP_WARN_SELF_SIGNED`: `tls.selfSigned` is on.
+   */
+  warning: [warning: ServerWarning];
+  /** A new certificate was loaded (`reloadCertificate()`, or `tls.watch` saw the files change). */
+  certificate: [certificate: CertificateInfo];
   close: [];
 };

@@ -45,6 +45,7 @@ export type {
   LoginFailedEvent,
   PathEvent,
   RenameEvent,
+  ServerWarning,
   UploadEvent,
 } from "./events.js";
 // file systems
@@ -67,5 +68,13 @@ export {
   type WriteTarget,
 } from "./fs/index.js";
 // the server
-export type { FtpServerLimits, FtpServerOptions, PassiveOptions } from "./options.js";
+export type {
+  FtpServerLimits,
+  FtpServerOptions,
+  FtpServerTlsOptions,
+  PassiveOptions,
+  TlsRequirement,
+} from "./options.js";
 export { type CloseOptions, FtpServer } from "./server.js";
+// FTPS
+export type { CertificateInfo } from "./tls/server-tls.js";

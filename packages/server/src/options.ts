@@ -46,6 +46,54 @@ export interface PassiveOptions {
   readonly allowForeignDataPeer?: boolean;
 }
 
+/** How much TLS the server requires (vsftpd's `force_local_logins_ssl` / `force_local_data_ssl`). */
+export type TlsRequirement = "none" | "control" | "control+data";
+
+/**
+ * FTPS (RFC 4217 explicit `AUTH TLS`, and implicit TLS on `implicitPort`). Give `cert` and
+ * `key`, or `selfSigned: true` for local development.
+ */
+export interface FtpServerTlsOptions {
+  /**
+   * The certificate chain (leaf first) as PEM text, or the path of a PEM file. A path is
+   * read at `listen()` and again by `reloadCertificate()`.
+   */
+  readonly cert?: string;
+  /** The private key as PEM text, or the path of a PEM file. */
+  readonly key?: string;
+  /** Passphrase of an encrypted key. */
+  readonly passphrase?: string;
+  /** Extra CA certificates (PEM text or file paths), sent only for chain building. */
+  readonly ca?: string | readonly string[];
+  /** Lowest TLS version accepted (default `TLSv1.2`; RFC 8996 retired 1.0 and 1.1). */
+  readonly minVersion?: "TLSv1.2" | "TLSv1.3";
+  /** Highest TLS version offered (default: the highest Node supports, TLSv1.3). */
+  readonly maxVersion?: "TLSv1.2" | "TLSv1.3";
+  /** A second listener for implicit FTPS (TLS before the 220; conventionally 990). 0 picks a free port. */
+  readonly implicitPort?: number;
+  /**
+   * What clients must protect (default `none`: TLS offered, not required). `control`: USER
+   * and PASS get 530 on a clear control connection. `control+data`: also a transfer without
+   * `PROT P` gets 521. An account's `tls` overrides this for its session.
+   */
+  readonly require?: TlsRequirement;
+  /**
+   * Refuse a protected data connection that does not resume the control connection's TLS
+   * session (522): only the client that holds the control connection's session secrets can
+   * open data connections. Default: true when `require` is not `none` (as vsftpd's
+   * `require_ssl_reuse` and ProFTPD do), false otherwise (Python's stock `ftplib.FTP_TLS`
+   * never resumes).
+   */
+  readonly requireSessionReuse?: boolean;
+  /**
+   * Generate a throwaway self-signed certificate at `listen()`. LOCAL DEVELOPMENT ONLY: it
+   * proves nothing to a client; the server emits a `warning` event (or a process warning).
+   */
+  readonly selfSigned?: boolean;
+  /** Reload `cert`/`key`/`ca` files when they change: true (poll every 5 s) or the poll interval in ms. */
+  readonly watch?: boolean | number;
+}
+
 export interface FtpServerOptions {
   /** Address to listen on (default `127.0.0.1`; `::` or `0.0.0.0` for all interfaces). */
   readonly host?: string;
@@ -72,6 +120,8 @@ export interface FtpServerOptions {
   readonly virtualHosts?: readonly string[];
   /** HASH algorithms offered (default SHA-256, SHA-1, MD5, CRC32). */
   readonly hashAlgorithms?: readonly HashAlgorithm[];
+  /** FTPS. Without it, AUTH gets 502 and nothing is encrypted. */
+  readonly tls?: FtpServerTlsOptions;
 }
 
 const port = z.number().int().min(0).max(65535);
@@ -97,6 +147,39 @@ const limitsSchema = z
     maxListEntries: z.number().int().positive().default(100_000),
   })
   .strict();
+
+const tlsVersion = z.enum(["TLSv1.2", "TLSv1.3"]);
+const pemOrPath = z.string().min(1);
+const VERSION_RANK = { "TLSv1.2": 2, "TLSv1.3": 3 } as const;
+
+const tlsSchema = z
+  .object({
+    cert: pemOrPath.optional(),
+    key: pemOrPath.optional(),
+    passphrase: z.string().optional(),
+    ca: z.union([pemOrPath, z.array(pemOrPath)]).optional(),
+    minVersion: tlsVersion.default("TLSv1.2"),
+    maxVersion: tlsVersion.optional(),
+    implicitPort: port.optional(),
+    require: z.enum(["none", "control", "control+data"]).default("none"),
+    requireSessionReuse: z.boolean().optional(),
+    selfSigned: z.boolean().default(false),
+    watch: z.union([z.boolean(), z.number().int().min(100).max(3_600_000)]).default(false),
+  })
+  .strict()
+  .refine(
+    (t) => (t.selfSigned ? t.cert === undefined && t.key === undefined : t.cert !== undefined && t.key !== undefined),
+    {
+      message: "give `cert` and `key`, or `selfSigned: true` (not both)",
+    },
+  )
+  .refine((t) => t.maxVersion === undefined || VERSION_RANK[t.maxVersion] >= VERSION_RANK[t.minVersion], {
+    message: "maxVersion must not be below minVersion",
+  })
+  .transform((t) => ({
+    ...t,
+    requireSessionReuse: t.requireSessionReuse ?? t.require !== "none",
+  }));
 
 const isFunction = (v: unknown): v is (...args: never[]) => unknown => typeof v === "function";
 const isFileSystem = (v: unknown): v is FileSystem =>
@@ -140,11 +223,15 @@ const optionsSchema = z
       .array(z.enum(["SHA-256", "SHA-1", "MD5", "CRC32"]))
       .min(1)
       .optional(),
+    tls: tlsSchema.optional(),
   })
   .strict()
   .refine((o) => (o.authenticate === undefined) !== (o.users === undefined && !o.anonymous), {
     message: "give either `authenticate` or `users`/`anonymous`",
   });
+
+/** TLS options after validation, with defaults. @internal */
+export type ResolvedTlsOptions = z.output<typeof tlsSchema>;
 
 /** Options after validation, with defaults. @internal */
 export type ResolvedOptions = z.output<typeof optionsSchema> & { readonly limits: FtpServerLimits };

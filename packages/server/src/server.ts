@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { safeNormalizeIp } from "@ftpkit/protocol";
 import type { Authenticator } from "./account.js";
 import { createUsersAuthenticator, loadUsersFile, type UserEntry } from "./auth/users.js";
@@ -7,10 +8,12 @@ import { Connection, type ConnectionHost } from "./connection.js";
 import { PortPool } from "./data/port-pool.js";
 import { publishSession } from "./diagnostics.js";
 import { FtpServerError } from "./errors/index.js";
-import type { FtpServerEvents } from "./events.js";
+import type { FtpServerEvents, ServerWarning } from "./events.js";
 import type { FileSystem } from "./fs/file-system.js";
 import { LocalFileSystem } from "./fs/index.js";
 import { type FtpServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { type CertificateInfo, ServerTls } from "./tls/server-tls.js";
+import type { SessionTls } from "./tls/session-tls.js";
 
 export interface CloseOptions {
   /**
@@ -42,6 +45,10 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   private readonly ports: PortPool;
   private readonly host: ConnectionHost;
   private server: Server | undefined;
+  private implicitServer: Server | undefined;
+  private tls: ServerTls | undefined;
+  /** Implicit-FTPS sockets whose handshake runs (not yet connections). */
+  private readonly handshakes = new Set<Socket>();
   private authenticator: Authenticator | undefined;
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
@@ -61,16 +68,52 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   }
 
   /**
-   * Starts listening (loading the users file first, if one was given).
-   * @returns the bound address (with the real port when `port` was 0).
-   * @throws FtpServerError `FTP_ERR_LISTEN` (address in use, permission) or `FTP_ERR_USERS_FILE`.
+   * Starts listening (loading the users file and the TLS certificate first, if given), on
+   * `port` and, with `tls.implicitPort`, on the implicit FTPS port.
+   * @returns the bound address of `port` (with the real port when it was 0); see
+   *   `implicitAddress()` for the other.
+   * @throws FtpServerError `FTP_ERR_LISTEN` (address in use, permission), `FTP_ERR_USERS_FILE`
+   *   or `FTP_ERR_TLS_CERT` (certificate or key missing, unreadable, expired, mismatched).
    */
   async listen(): Promise<AddressInfo> {
     if (this.server !== undefined || this.closing !== undefined) throw new Error("FtpServer.listen: already started");
     this.authenticator = await this.buildAuthenticator();
-    const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
-    server.on("connection", (socket) => this.accept(socket));
+    const tlsOptions = this.options.tls;
+    if (tlsOptions !== undefined) {
+      this.tls = await ServerTls.load(tlsOptions, [this.options.host]);
+      if (this.tls.selfSigned) this.warnSelfSigned(this.tls.certificate);
+    }
     const { host, port } = this.options;
+    const server = await this.bind(host, port, (socket) => this.accept(socket));
+    this.server = server;
+    const implicitPort = tlsOptions?.implicitPort;
+    if (implicitPort !== undefined) {
+      try {
+        this.implicitServer = await this.bind(host, implicitPort, (socket) => this.acceptImplicit(socket));
+      } catch (error) {
+        this.server = undefined;
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw error;
+      }
+    }
+    this.tls?.watch(
+      (info) => this.emit("certificate", info),
+      (error) => this.reportError(error),
+    );
+    const address = server.address() as AddressInfo;
+    publishSession({ type: "listening", address: address.address, port: address.port });
+    this.emit("listening", address);
+    const implicit = this.implicitAddress();
+    if (implicit !== undefined) {
+      publishSession({ type: "listening", address: implicit.address, port: implicit.port });
+      this.emit("listening", implicit);
+    }
+    return address;
+  }
+
+  private async bind(host: string, port: number, onConnection: (socket: Socket) => void): Promise<Server> {
+    const server = createServer({ noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
+    server.on("connection", onConnection);
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -86,17 +129,49 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     server.on("error", (cause) =>
       this.reportError(new FtpServerError("listening socket error", { code: "FTP_ERR_LISTEN", cause })),
     );
-    this.server = server;
-    const address = server.address() as AddressInfo;
-    publishSession({ type: "listening", address: address.address, port: address.port });
-    this.emit("listening", address);
-    return address;
+    return server;
   }
 
   /** The bound address, or undefined before `listen()` and after `close()`. */
   address(): AddressInfo | undefined {
     const address = this.server?.address();
     return typeof address === "object" && address !== null ? address : undefined;
+  }
+
+  /** The implicit FTPS listener's address (`tls.implicitPort`), or undefined. */
+  implicitAddress(): AddressInfo | undefined {
+    const address = this.implicitServer?.address();
+    return typeof address === "object" && address !== null ? address : undefined;
+  }
+
+  /** The certificate new TLS sessions get, or undefined without TLS (or before `listen()`). */
+  get certificate(): CertificateInfo | undefined {
+    return this.tls?.certificate;
+  }
+
+  /**
+   * Re-reads the certificate and key files (a self-signed certificate is generated anew):
+   * TLS sessions started from now on use them; running sessions keep their own. On failure
+   * the current certificate stays. Emits `certificate`.
+   * @throws FtpServerError `FTP_ERR_TLS_CERT`; Error when TLS is not configured or not started.
+   */
+  async reloadCertificate(): Promise<CertificateInfo> {
+    const tls = this.tls;
+    if (tls === undefined) throw new Error("FtpServer.reloadCertificate: TLS is not configured or not started");
+    const info = await tls.reload();
+    if (info.selfSigned) this.warnSelfSigned(info);
+    this.emit("certificate", info);
+    return info;
+  }
+
+  private warnSelfSigned(info: CertificateInfo): void {
+    const message =
+      "FTPS uses a SELF-SIGNED certificate generated at start: for LOCAL DEVELOPMENT ONLY. Clients cannot " +
+      `tell this server from an impostor; do not use it on a network you do not control (SHA-256 ${info.fingerprint256}).`;
+    const warning: ServerWarning = { code: "FTP_WARN_SELF_SIGNED", message, fingerprint256: info.fingerprint256 };
+    publishSession({ type: "warning", code: warning.code, message });
+    if (this.listenerCount("warning") > 0) this.emit("warning", warning);
+    else process.emitWarning(message, { code: warning.code });
   }
 
   /** Open control connections (not counting those being refused). */
@@ -123,10 +198,19 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
 
   private async shutdown(deadline: number): Promise<void> {
     const server = this.server;
-    const listenerClosed = new Promise<void>((resolve) => {
-      if (server === undefined) resolve();
-      else server.close(() => resolve());
-    });
+    const implicitServer = this.implicitServer;
+    const listenerClosed = Promise.all(
+      [server, implicitServer].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s === undefined) resolve();
+            else s.close(() => resolve());
+          }),
+      ),
+    );
+    this.tls?.close();
+    for (const socket of this.handshakes) socket.destroy();
+    this.handshakes.clear();
     publishSession({ type: "shutdown", connections: this.connections.size });
     for (const c of this.connections) c.shutdown();
     if (!(await this.allClosedWithin(deadline))) {
@@ -138,6 +222,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     await Promise.all([...this.connections].map((c) => c.closed));
     await listenerClosed;
     this.server = undefined;
+    this.implicitServer = undefined;
     this.emit("close");
   }
 
@@ -157,7 +242,53 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
 
   // ---- connections ------------------------------------------------------------
 
-  private accept(socket: Socket): void {
+  /**
+   * Implicit FTPS: the TLS handshake comes first (no 220 before it), with this connection's
+   * own SessionTls; then the connection starts as on the explicit port, already secure.
+   * At most `maxConnections` handshakes run at once; the limits apply after the handshake.
+   */
+  private acceptImplicit(raw: Socket): void {
+    const tls = this.tls;
+    const limits = this.options.limits;
+    // Handshakes are bounded like connections; a client over the limits gets its 421 over TLS.
+    if (tls === undefined || this.closing !== undefined || this.handshakes.size >= limits.maxConnections) {
+      raw.destroy();
+      return;
+    }
+    raw.on("error", () => {});
+    const id = this.nextId++;
+    const session = tls.createSession();
+    this.handshakes.add(raw);
+    session.handshake(raw, { timeout: limits.loginTimeout }).then(
+      (secured) => {
+        this.handshakes.delete(raw);
+        if (this.closing !== undefined) {
+          secured.destroy();
+          return;
+        }
+        publishSession({
+          type: "tls",
+          connectionId: id,
+          channel: "control",
+          protocol: secured.getProtocol() ?? "unknown",
+          cipher: secured.getCipher()?.name ?? "unknown",
+          resumed: secured.isSessionReused(),
+        });
+        this.accept(secured, { socket: secured, tls: session, clear: raw }, id);
+      },
+      (error: unknown) => {
+        this.handshakes.delete(raw);
+        const reason = (error as { reason?: "failed" | "timeout" | "closed" | "aborted" }).reason ?? "failed";
+        publishSession({ type: "tls-failed", connectionId: id, channel: "control", reason });
+      },
+    );
+  }
+
+  private accept(
+    socket: Socket,
+    secure?: { socket: TLSSocket; tls: SessionTls; clear: Socket },
+    givenId?: number,
+  ): void {
     const remote = socket.remoteAddress;
     const ip = remote === undefined ? undefined : safeNormalizeIp(remote);
     if (ip === undefined || !ip.success || this.authenticator === undefined) {
@@ -165,14 +296,17 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       return;
     }
     const limits = this.options.limits;
-    const id = this.nextId++;
+    const id = givenId ?? this.nextId++;
     let refuse: string | undefined;
     if (this.closing !== undefined) refuse = "Server shutting down.";
     else if (this.accepted >= limits.maxConnections) refuse = "Too many connections, try again later.";
     else if ((this.perIp.get(ip.value) ?? 0) >= limits.maxConnectionsPerIp) {
       refuse = "Too many connections from your address, try again later.";
     }
-    const connection = new Connection(this.host, id, socket, refuse === undefined ? {} : { refuse });
+    const connection = new Connection(this.host, id, socket, {
+      ...(refuse === undefined ? {} : { refuse }),
+      ...(secure === undefined ? {} : { secure }),
+    });
     this.connections.add(connection);
     if (refuse !== undefined) {
       publishSession({ type: "refused", connectionId: id, remoteAddress: ip.value, reason: refuse });
@@ -185,8 +319,12 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   }
 
   private makeHost(): ConnectionHost {
+    const self = this;
     return {
       options: this.options,
+      get tls() {
+        return self.tls;
+      },
       authenticate: (request) => {
         const authenticate = this.authenticator;
         if (authenticate === undefined) return null;

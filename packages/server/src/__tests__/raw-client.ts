@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { once } from "node:events";
 import { connect, createServer, type Server, type Socket } from "node:net";
+import { type ConnectionOptions, type TLSSocket, connect as tlsConnect } from "node:tls";
 import {
   encodeCommand,
   encodeEprtArgument,
@@ -18,6 +19,24 @@ import {
 
 /** How the data connection of a transfer is made. */
 export type DataMode = "pasv" | "epsv" | "port" | "eprt";
+
+/**
+ * TLS of the test client (RFC 4217). `dataSession` says what a protected data connection
+ * offers to resume: the newest session of the control connection or of an earlier data
+ * connection (`latest`, what a correct client does), none (`none`, stock Python ftplib), or
+ * a given session (e.g. one of another control connection).
+ */
+export interface RawTlsOptions extends Omit<ConnectionOptions, "socket" | "session"> {
+  dataSession?: "latest" | "none" | Buffer;
+}
+
+/** What the client saw of one protected data connection. */
+export interface DataTlsInfo {
+  readonly protocol: string | null;
+  readonly resumed: boolean;
+  /** New sessions (tickets) received on it. */
+  readonly newSessions: number;
+}
 
 interface Waiter {
   resolve: (reply: Reply) => void;
@@ -38,7 +57,17 @@ interface Outstanding {
  * empty). It never imports @ftpkit/client.
  */
 export class RawClient {
-  readonly socket: Socket;
+  socket: Socket;
+  /** TLS settings once the control connection is TLS (AUTH TLS or implicit). */
+  tls: RawTlsOptions | undefined;
+  /** PROT P is in effect: data connections are TLS. */
+  protectData = false;
+  /** The newest TLS session (ticket) received on the control or a data connection. */
+  latestSession: Buffer | undefined;
+  /** Sessions received on the control connection. */
+  controlSessions = 0;
+  /** One entry per protected data connection. */
+  readonly dataTls: DataTlsInfo[] = [];
   readonly violations: string[] = [];
   /** Every reply received, in order, with the verb it was attributed to. */
   readonly transcript: { verb: Verb | undefined; code: number; lines: readonly string[] }[] = [];
@@ -52,36 +81,116 @@ export class RawClient {
   private error: Error | undefined;
   private ended = false;
 
+  private resolveClosed!: () => void;
+  private readonly onDataListener = (chunk: Buffer) => this.onData(chunk);
+  private readonly onErrorListener = (error: Error) => this.fail(error);
+  private readonly onCloseListener = () => {
+    this.ended = true;
+    this.fail(new Error("control connection closed"));
+    this.resolveClosed();
+  };
+
   private constructor(socket: Socket) {
     this.socket = socket;
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("error", (error) => this.fail(error));
     this.closed = new Promise((resolve) => {
-      socket.on("close", () => {
-        this.ended = true;
-        this.fail(new Error("control connection closed"));
-        resolve();
-      });
+      this.resolveClosed = resolve;
     });
+    this.attach(socket);
   }
 
-  /** Connects and reads the greeting (which may be a 421 refusal). */
+  private attach(socket: Socket): void {
+    socket.on("data", this.onDataListener);
+    socket.on("error", this.onErrorListener);
+    socket.on("close", this.onCloseListener);
+  }
+
+  /**
+   * Connects and reads the greeting (which may be a 421 refusal). With `implicit`, the TLS
+   * handshake comes first (implicit FTPS; the server then takes PBSZ 0 and PROT P as given).
+   */
   static async connect(
     port: number,
-    options: { host?: string; localAddress?: string; timeoutMs?: number } = {},
+    options: { host?: string; localAddress?: string; timeoutMs?: number; implicit?: RawTlsOptions } = {},
   ): Promise<RawClient> {
-    const socket = connect({
+    const raw = connect({
       host: options.host ?? "127.0.0.1",
       port,
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     });
-    await once(socket, "connect");
+    await once(raw, "connect");
+    let socket: Socket = raw;
+    let sessions: Buffer[] = [];
+    if (options.implicit !== undefined) {
+      socket = await secureClient(raw, options.implicit, (session) => sessions.push(session));
+    }
     const client = new RawClient(socket);
+    if (options.implicit !== undefined) {
+      client.tls = options.implicit;
+      client.protectData = true;
+      const watch = client.sessionListener(true);
+      for (const session of sessions) watch.listener(session);
+      sessions = [];
+      socket.on("session", watch.listener);
+    }
     client.greeting = await client.nextReply(options.timeoutMs);
     if (![220, 120, 421].includes(client.greeting.code)) {
       client.violations.push(`greeting -> ${client.greeting.code}`);
     }
     return client;
+  }
+
+  /**
+   * AUTH TLS (RFC 4217 §4), then the TLS handshake over the control connection.
+   * @returns the control TLS socket.
+   */
+  async startTls(options: RawTlsOptions = {}, mechanism = "TLS"): Promise<TLSSocket> {
+    await this.expect("AUTH", mechanism, 234);
+    const raw = this.socket;
+    raw.off("data", this.onDataListener);
+    raw.off("error", this.onErrorListener);
+    raw.off("close", this.onCloseListener);
+    raw.on("error", () => {});
+    const secured = await secureClient(raw, options, this.sessionListener(true).listener);
+    this.socket = secured;
+    this.tls = options;
+    this.attach(secured);
+    if (mechanism === "SSL") this.protectData = true;
+    return secured;
+  }
+
+  /** PBSZ 0 and PROT P (or PROT C). */
+  async prot(level: "P" | "C"): Promise<void> {
+    await this.expect("PBSZ", "0", 200);
+    await this.expect("PROT", level, 200);
+    this.protectData = level === "P";
+  }
+
+  private sessionListener(control: boolean): { listener: (session: Buffer) => void; count: () => number } {
+    let n = 0;
+    return {
+      listener: (session: Buffer) => {
+        this.latestSession = session;
+        n++;
+        if (control) this.controlSessions++;
+      },
+      count: () => n,
+    };
+  }
+
+  /** Runs the client side of TLS over a data connection, offering the session `tls.dataSession` says. */
+  private async secureData(socket: Socket): Promise<Socket> {
+    const options = this.tls ?? {};
+    const { dataSession = "latest", ...rest } = options;
+    const session = dataSession === "latest" ? this.latestSession : dataSession === "none" ? undefined : dataSession;
+    const watch = this.sessionListener(false);
+    const secured = await secureClient(
+      socket,
+      { ...rest, ...(session === undefined ? {} : { session }) },
+      watch.listener,
+    );
+    const info = { protocol: secured.getProtocol(), resumed: secured.isSessionReused() };
+    secured.once("close", () => this.dataTls.push({ ...info, newSessions: watch.count() }));
+    return secured;
   }
 
   /** True once the server closed the control connection. */
@@ -195,6 +304,8 @@ export class RawClient {
         socket.destroy();
         throw new TransferRefused(preliminary);
       }
+      // RFC 4217: the client starts TLS on the data connection after the 150 (as ftplib does).
+      if (this.protectData) socket = await this.secureData(socket);
       const value = await io(socket);
       const final = await this.nextReply();
       return { preliminary, final, value };
@@ -206,6 +317,8 @@ export class RawClient {
       const preliminary = await this.nextReply();
       if (preliminary.code !== 150 && preliminary.code !== 125) throw new TransferRefused(preliminary);
       socket = await accepted;
+      // The FTP client is the TLS client on data connections, even when the server connects (RFC 4217).
+      if (this.protectData) socket = await this.secureData(socket);
       const value = await io(socket);
       const final = await this.nextReply();
       return { preliminary, final, value };
@@ -301,6 +414,38 @@ export class RawClient {
       w.reject(error);
     }
   }
+}
+
+/**
+ * The TLS client over a connected socket. Resolves after the handshake; a server that
+ * closes instead (e.g. a refused data connection seen early) rejects.
+ */
+export function secureClient(
+  socket: Socket,
+  options: Omit<ConnectionOptions, "socket"> = {},
+  onSession?: (session: Buffer) => void,
+): Promise<TLSSocket> {
+  return new Promise<TLSSocket>((resolve, reject) => {
+    const secured = tlsConnect({ rejectUnauthorized: false, ...options, socket });
+    // TLS 1.2 delivers the session before secureConnect, TLS 1.3 tickets after it.
+    if (onSession !== undefined) secured.on("session", onSession);
+    const onError = (error: Error) => {
+      secured.off("close", onClose);
+      reject(error);
+    };
+    const onClose = () => {
+      secured.off("error", onError);
+      reject(new Error("closed before the TLS handshake completed"));
+    };
+    secured.once("error", onError);
+    secured.once("close", onClose);
+    secured.once("secureConnect", () => {
+      secured.off("error", onError);
+      secured.off("close", onClose);
+      secured.on("error", () => {});
+      resolve(secured);
+    });
+  });
 }
 
 /** A 1yz was expected but the server answered with a final reply. */

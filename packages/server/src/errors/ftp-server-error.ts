@@ -13,7 +13,12 @@ export type FtpServerErrorCode =
   /** An unexpected failure inside the server's I/O layer (a bug); the connection was closed. */
   | "FTP_ERR_INTERNAL"
   /** `listen()` failed (address in use, permission). */
-  | "FTP_ERR_LISTEN";
+  | "FTP_ERR_LISTEN"
+  /**
+   * The TLS certificate or key cannot be used: a file missing or unreadable, not PEM,
+   * expired or not yet valid, a key that does not match (from `listen()` or `reloadCertificate()`).
+   */
+  | "FTP_ERR_TLS_CERT";
 
 /**
  * What an {@link FtpServer} reports on its `error` event, or throws from `listen()`.

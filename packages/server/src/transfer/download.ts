@@ -4,6 +4,7 @@ import { pipeline } from "node:stream/promises";
 import { AsciiEncoder, type EntryInfo } from "@ftpkit/protocol";
 import {
   failed,
+  secureDataConnection,
   stopFailure,
   storageFailure,
   succeeded,
@@ -58,9 +59,16 @@ export async function runDownload(ctx: TransferContext): Promise<TransferOutcome
     } catch {
       return failed(path, stopFailure(signal) ?? "data-connection");
     }
+    let owned = true;
     try {
       const binary = request.representation === "binary";
       ctx.started(binary ? { size: Math.max(0, info.size - request.offset) } : {});
+      const secured = await secureDataConnection(ctx, socket);
+      if (!secured.ok) {
+        owned = false;
+        return failed(path, secured.failure);
+      }
+      socket = secured.socket;
       watchIdle(socket, ctx);
       try {
         if (binary) await pipeline(source, socket, { signal });
@@ -73,7 +81,7 @@ export async function runDownload(ctx: TransferContext): Promise<TransferOutcome
       }
       return succeeded(path, socket.bytesWritten);
     } finally {
-      socket.destroy();
+      if (owned) socket.destroy();
     }
   } finally {
     source.destroy();

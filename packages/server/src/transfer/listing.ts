@@ -4,6 +4,7 @@ import type { FileSystem } from "../fs/file-system.js";
 import { endAndFlush, writeWithBackpressure } from "../internal/socket-io.js";
 import {
   failed,
+  secureDataConnection,
   stopFailure,
   storageFailure,
   succeeded,
@@ -76,8 +77,15 @@ export async function runListing(ctx: TransferContext): Promise<TransferOutcome>
     } catch {
       return failed(path, stopFailure(signal) ?? "data-connection");
     }
+    let owned = true;
     try {
       ctx.started({});
+      const secured = await secureDataConnection(ctx, socket);
+      if (!secured.ok) {
+        owned = false;
+        return failed(path, secured.failure);
+      }
+      socket = secured.socket;
       watchIdle(socket, ctx);
       const now = ctx.now();
       const showHidden = request.kind === "mlsd" || showsHidden(request.listOptions);
@@ -129,7 +137,7 @@ export async function runListing(ctx: TransferContext): Promise<TransferOutcome>
         return failed(path, "connection-lost", socket.bytesWritten);
       }
     } finally {
-      socket.destroy();
+      if (owned) socket.destroy();
     }
   } finally {
     await iterator.return?.();

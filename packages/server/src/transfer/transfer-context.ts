@@ -20,10 +20,48 @@ export interface TransferContext {
   stop(reason: StopReason): void;
   /** The data connection (passive accept or active connect). */
   openData(signal: AbortSignal): Promise<Socket>;
+  /**
+   * Under PROT P: the TLS handshake over the data connection (after the 150, as RFC 4217
+   * clients such as Python's ftplib start it only then) and the session-reuse check.
+   * Rejects with a {@link DataTlsError} after closing the connection itself.
+   */
+  readonly secureData?: ((socket: Socket, signal: AbortSignal) => Promise<Socket>) | undefined;
   /** The source or target is open and the data connection established: send the 150. */
   started(info: { name?: string; size?: number }): void;
   /** The clock, for listing dates. */
   now(): Date;
+}
+
+/** The data connection's TLS failed or was refused (see TransferFailure). @internal */
+export class DataTlsError extends Error {
+  constructor(
+    readonly failure: "tls-failed" | "tls-not-resumed",
+    cause?: unknown,
+  ) {
+    super(`data connection TLS: ${failure}`, { cause });
+    this.name = "DataTlsError";
+  }
+}
+
+/**
+ * Protects the data connection when the transfer asks for it. On failure the socket has
+ * been closed by `secureData` (a refused TLS connection is ended cleanly, never destroyed
+ * under the client's feet) and must not be touched again.
+ * @internal
+ */
+export async function secureDataConnection(
+  ctx: TransferContext,
+  socket: Socket,
+): Promise<{ readonly ok: true; readonly socket: Socket } | { readonly ok: false; readonly failure: TransferFailure }> {
+  if (ctx.secureData === undefined) return { ok: true, socket };
+  try {
+    return { ok: true, socket: await ctx.secureData(socket, ctx.signal) };
+  } catch (error) {
+    return {
+      ok: false,
+      failure: stopFailure(ctx.signal) ?? (error instanceof DataTlsError ? error.failure : "tls-failed"),
+    };
+  }
 }
 
 /** How a transfer ended, with what the embedder's events report. @internal */

@@ -14,6 +14,7 @@ export interface TransferOptions {
   readonly dataTimeout: number;
   readonly maxListEntries: number;
   readonly openData: (signal: AbortSignal) => Promise<Socket>;
+  readonly secureData?: ((socket: Socket, signal: AbortSignal) => Promise<Socket>) | undefined;
   readonly started: (info: { name?: string; size?: number }) => void;
 }
 
@@ -56,6 +57,7 @@ export class Transfer {
       signal: this.controller.signal,
       stop: (reason) => this.stop(reason),
       openData: o.openData,
+      secureData: o.secureData,
       started: o.started,
       now: () => new Date(),
     };

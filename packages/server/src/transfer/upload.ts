@@ -5,6 +5,7 @@ import type { FileSystem, UploadMode, WriteTarget } from "../fs/file-system.js";
 import { FileSystemError, storageErrorKindOf } from "../fs/index.js";
 import {
   failed,
+  secureDataConnection,
   stopFailure,
   storageFailure,
   succeeded,
@@ -117,7 +118,7 @@ async function openUnique(
 /**
  * STOR, APPE and STOU (RFC 959 §4.1.3), from the REST offset for STOR (RFC 3659 §5). The data
  * connection is established first and then the target opened, so that a failed connection
- * (425) never touches the file; the 150 follows. On the client's clean EOF the target is
+ * (425) never touches the file; the 150 follows (under PROT P, see `secureFirst` below). On the client's clean EOF the target is
  * committed (only then is the upload visible under its name in the atomic modes); on ABOR,
  * a lost connection, a storage error or the data timeout it is aborted as the upload mode
  * says.
@@ -135,7 +136,22 @@ export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> 
   } catch {
     return failed(path, stopFailure(signal) ?? "data-connection");
   }
+  let owned = true;
   try {
+    // Under PROT P the TLS handshake is part of establishing the data connection, and a
+    // refused one (522) must not touch the file either: for STOR and APPE it comes before
+    // the target is opened (a storage error is then answered after the 150). STOU cannot:
+    // its 150 names the file, so the name is reserved first.
+    const secureFirst = ctx.secureData !== undefined && kind !== "stou";
+    if (secureFirst) {
+      ctx.started({});
+      const secured = await secureDataConnection(ctx, socket);
+      if (!secured.ok) {
+        owned = false;
+        return failed(path, secured.failure);
+      }
+      socket = secured.socket;
+    }
     let target: WriteTarget;
     try {
       if (signal.aborted) return failed(path, stopFailure(signal) ?? "aborted");
@@ -151,7 +167,16 @@ export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> 
     } catch (error) {
       return failed(path, storageFailure(signal, error));
     }
-    ctx.started(kind === "stou" ? { name: virtualBasename(path) } : {});
+    if (!secureFirst) {
+      ctx.started(kind === "stou" ? { name: virtualBasename(path) } : {});
+      const secured = await secureDataConnection(ctx, socket);
+      if (!secured.ok) {
+        owned = false;
+        await target.abort().catch(() => {});
+        return failed(path, secured.failure);
+      }
+      socket = secured.socket;
+    }
     watchIdle(socket, ctx);
     const decoder = request.representation === "ascii" ? new AsciiDecoder() : undefined;
     const received = await receive(socket, target.stream, decoder, signal);
@@ -170,6 +195,6 @@ export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> 
     if (received.side === "storage") return failed(path, storageFailure(signal, received.error), received.bytes);
     return failed(path, "connection-lost", received.bytes);
   } finally {
-    socket.destroy();
+    if (owned) socket.destroy();
   }
 }
