@@ -10,8 +10,16 @@
  * - active: listen on the control connection's local address (or `activeAddress`), on a
  *   port from `activePortRange`, announce it with EPRT (RFC 2428 §2), or PORT when the
  *   server refuses EPRT, and accept only a connection from the control peer (RFC 2577 §3).
+ *
+ * FTPS with PROT P: the client is the TLS client on the data connection in both modes
+ * (RFC 4217 §10.2), and it starts the handshake once the server's 1yz reply arrived, as
+ * Python's ftplib does: pyftpdlib drops a data connection on which the handshake starts before
+ * the transfer command was read, and every server sends its 1yz before its side of the
+ * handshake (vsftpd, ProFTPD, pure-ftpd, pyftpdlib, ftpkit). The handshake offers the control
+ * connection's newest TLS session (transport/tls.ts).
  */
 import net, { type Socket } from "node:net";
+import type { TLSSocket } from "node:tls";
 import {
   encodeEprtArgument,
   encodeHostPort,
@@ -24,7 +32,9 @@ import {
 import { FtpConnectionError } from "./errors/ftp-connection-error.js";
 import { FtpTimeoutError } from "./errors/ftp-timeout-error.js";
 import { abortReason, onAbort } from "./internal/abort.js";
+import { type Deferred, deferred } from "./internal/deferred.js";
 import { type Connection, check } from "./transport/connection.js";
+import { startTls } from "./transport/tls.js";
 
 /** Receives a download's bytes. */
 export interface DataReader {
@@ -52,6 +62,17 @@ function readBufferFor(connection: Connection): Buffer {
   return buffer;
 }
 
+/** What a data channel needs to know about the transfer it serves, once the command is sent. */
+export interface TransferStart {
+  /** The transfer command, as logged. */
+  readonly label: string;
+  /** The server's 1yz reply. */
+  readonly preliminary: Promise<unknown>;
+}
+
+/** Secures a connected data socket (FTPS). */
+type SecureData = (socket: Socket, start: TransferStart) => Promise<{ socket: TLSSocket; offered: boolean }>;
+
 export class DataChannel {
   private socketValue: Socket | undefined;
   private readonly pending: Promise<Socket>;
@@ -59,15 +80,81 @@ export class DataChannel {
   private reader: DataReader | undefined;
   private readonly viaOnread: boolean;
   private destroyed = false;
+  /** FTPS: opened by {@link start}; the TLS handshake waits for it (and for the 1yz). */
+  private readonly gate: Deferred<TransferStart> | undefined;
+  /** FTPS: the data connection's TLS handshake failed (or timed out) with this. */
+  handshakeError: unknown;
+  /** FTPS: whether the data connection resumed the control connection's TLS session (once secured). */
+  resumed: boolean | undefined;
+  /** FTPS: whether a stored session was offered. */
+  offered = false;
+  /** Whether any byte arrived on the data connection. */
+  received = false;
+  /** FTPS: settles when the handshake finished or failed; undefined until it started. */
+  handshake: Promise<void> | undefined;
 
-  /** @internal use {@link DataChannel.open}. */
-  constructor(pending: Promise<Socket>, cleanup: () => void, reader: DataReader | undefined, viaOnread: boolean) {
-    this.pending = pending;
+  /**
+   * @internal use {@link DataChannel.open}.
+   * @param secure - runs the TLS handshake over the connected socket (FTPS, PROT P).
+   */
+  constructor(
+    connected: Promise<Socket>,
+    cleanup: () => void,
+    reader: DataReader | undefined,
+    viaOnread: boolean,
+    secure?: SecureData,
+  ) {
     this.cleanup = cleanup;
     this.reader = reader;
     this.viaOnread = viaOnread;
-    pending.then(
+    if (secure === undefined) {
+      this.pending = connected;
+    } else {
+      const gate = deferred<TransferStart>();
+      this.gate = gate;
+      this.pending = connected.then(async (socket) => {
+        // Until the 1yz the socket has no reader; a reset then must not be an unhandled
+        // 'error' (startTls reports the dead socket as a failed handshake).
+        socket.on("error", () => {});
+        const start = await gate.promise;
+        const handshake = deferred<void>();
+        this.handshake = handshake.promise;
+        try {
+          const secured = await secure(socket, start);
+          this.offered = secured.offered;
+          this.resumed = secured.socket.isSessionReused();
+          return secured.socket;
+        } catch (error) {
+          // A data connection failure, not a local one: the server's reply still decides.
+          this.handshakeError = error;
+          if (!this.destroyed) this.reader?.error(error as Error);
+          throw error;
+        } finally {
+          handshake.resolve();
+        }
+      });
+      this.pending.catch(() => {});
+    }
+    this.pending.then(
       (socket) => this.attach(socket),
+      () => {},
+    );
+  }
+
+  /** True when this channel protects its data connection with TLS (PROT P). */
+  get secure(): boolean {
+    return this.gate !== undefined;
+  }
+
+  /**
+   * The transfer command was sent: FTPS starts its handshake once the 1yz reply came (a
+   * failed command never starts one). No-op without TLS.
+   */
+  start(transfer: TransferStart): void {
+    const gate = this.gate;
+    if (gate === undefined) return;
+    transfer.preliminary.then(
+      () => gate.resolve(transfer),
       () => {},
     );
   }
@@ -86,13 +173,17 @@ export class DataChannel {
     if (connection.options.mode === "active") return openActive(connection, reader, signal);
     const { host, port } = await passiveAddress(connection, signal);
     let channel: DataChannel | undefined;
+    const secure = secureData(connection, signal);
+    // `onread` reads the TCP socket itself; over TLS the decrypted bytes come as 'data'.
     const onread =
-      reader === undefined
+      reader === undefined || secure !== undefined
         ? undefined
         : {
             buffer: readBufferFor(connection),
-            callback: (bytes: number, buffer: Uint8Array): boolean =>
-              channel?.reader?.data(buffer.subarray(0, bytes), false) ?? true,
+            callback: (bytes: number, buffer: Uint8Array): boolean => {
+              if (channel !== undefined) channel.received = true;
+              return channel?.reader?.data(buffer.subarray(0, bytes), false) ?? true;
+            },
           };
     const socket = await connection.control.transport.connect({
       host,
@@ -102,7 +193,7 @@ export class DataChannel {
       signal,
       onread,
     });
-    channel = new DataChannel(Promise.resolve(socket), () => socket.destroy(), reader, onread !== undefined);
+    channel = new DataChannel(Promise.resolve(socket), () => socket.destroy(), reader, onread !== undefined, secure);
     return channel;
   }
 
@@ -128,6 +219,7 @@ export class DataChannel {
     if (this.destroyed) return;
     this.destroyed = true;
     this.reader = undefined;
+    this.gate?.reject(new FtpConnectionError("FTP_ERR_DATA_CONNECTION", "the data connection was closed"));
     const socket = this.socketValue;
     if (reset && socket !== undefined && !socket.destroyed) socket.resetAndDestroy();
     this.cleanup();
@@ -156,15 +248,38 @@ export class DataChannel {
       settled = true;
       this.reader?.error(new Error("the data connection closed without an end"));
     });
-    // Passive downloads deliver through `onread`; accepted (active-mode) sockets emit 'data'.
+    // Passive downloads deliver through `onread`; accepted (active-mode) and TLS sockets emit 'data'.
     if (this.reader !== undefined && !this.viaOnread) {
       socket.on("data", (chunk: Buffer) => {
+        this.received = true;
         if (this.reader?.data(chunk, true) === false) socket.pause();
       });
     }
     // Active-mode sockets are accepted paused, so no byte arrives before the listeners above.
     socket.resume();
   }
+}
+
+/**
+ * With PROT P: the TLS client handshake for a data connection (RFC 4217 §10.2: also on an
+ * accepted, active-mode one), resuming the control connection's newest session.
+ */
+function secureData(connection: Connection, signal: AbortSignal | undefined): SecureData | undefined {
+  if (connection.protection !== "private") return undefined;
+  const control = connection.control;
+  return async (socket, start) => {
+    const offered = control.tlsSessions.session !== undefined;
+    const secured = await startTls(connection.options, {
+      socket,
+      role: "data",
+      sessions: control.tlsSessions,
+      connectionId: control.id,
+      timeout: connection.options.connectTimeout,
+      signal,
+      command: start.label,
+    });
+    return { socket: secured, offered };
+  };
 }
 
 /**
@@ -233,10 +348,7 @@ async function openActive(
         socket.destroy();
         return;
       }
-      control.transport.acceptData(socket).then(
-        (ready) => settle(undefined, ready),
-        (error: unknown) => settle(error),
-      );
+      settle(undefined, socket);
     });
     server.on("error", (cause) =>
       settle(
@@ -263,6 +375,7 @@ async function openActive(
     () => cancel(new FtpConnectionError("FTP_ERR_DATA_CONNECTION", "the data connection was closed")),
     reader,
     false,
+    secureData(connection, signal),
   );
   try {
     await announce(connection, address, port, signal);

@@ -103,7 +103,11 @@ describe("connecting", () => {
     expect(() => new Client({ host: "", port: 21 })).toThrow(TypeError);
     expect(() => new Client({ host: "h", port: 70000 })).toThrow(TypeError);
     expect(() => new Client("http://host/")).toThrow(/scheme/);
-    expect(() => new Client({ host: "h", secure: true as never })).toThrow(TypeError);
+    expect(() => new Client({ host: "h", secure: "yes" as never })).toThrow(TypeError);
+    expect(() => new Client({ host: "h", dataProtection: "private" })).toThrow(/needs secure/);
+    expect(() => new Client({ host: "h", secure: true, secureOptions: { socket: undefined } as never })).toThrow(
+      /secureOptions.socket/,
+    );
   });
 });
 

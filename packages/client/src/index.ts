@@ -1,7 +1,8 @@
 /**
  * @ftpkit/client: an FTP client for Node.js on the sans-IO @ftpkit/protocol core. A queue
  * on each connection, a pool for parallel work, streams with back-pressure, resume and
- * automatic reconnect, passive (EPSV/PASV) and active (EPRT/PORT) modes, every listing
+ * automatic reconnect, passive (EPSV/PASV) and active (EPRT/PORT) modes, FTPS (explicit and
+ * implicit, data connections resuming the control connection's TLS session), every listing
  * format the protocol package reads.
  */
 
@@ -23,11 +24,13 @@ export {
   FtpError,
   type FtpTimeoutCode,
   FtpTimeoutError,
+  type FtpTlsCode,
+  FtpTlsError,
 } from "./errors/index.js";
-export type { ConnectOptions } from "./options.js";
+export type { ConnectOptions, SecureOptions } from "./options.js";
 export { Pool, type PoolOptions } from "./pool.js";
 export type { DownloadOptions, TransferResult } from "./transfer/download.js";
 export type { ProgressListener, TransferProgress } from "./transfer/progress.js";
 export type { UploadSource } from "./transfer/sources.js";
 export type { UploadOptions } from "./transfer/upload.js";
-export type { FtpCommandMessage, FtpReplyMessage } from "./transport/diagnostics.js";
+export type { FtpCommandMessage, FtpReplyMessage, FtpTlsMessage } from "./transport/diagnostics.js";

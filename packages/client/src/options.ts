@@ -1,9 +1,26 @@
 /**
  * Connection options: validated once with zod at the edge (STYLE S6), defaults filled in,
- * and the `ftp://user:pass@host:port` URL form.
+ * and the URL forms `ftp://`, `ftps://` (implicit FTPS) and `ftpes://` (explicit FTPS).
  */
+import tls from "node:tls";
 import { z } from "zod";
 import { type Transport, tcpTransport } from "./transport/transport.js";
+
+/**
+ * node:tls options for FTPS connections (control and data): `ca`, `cert`/`key`/`pfx`/
+ * `passphrase` (client certificates), `servername`, `rejectUnauthorized`, `checkServerIdentity`,
+ * `minVersion`/`maxVersion`, `ciphers`, `secureContext` ... The client sets `socket`, `host`,
+ * `port` and `session` itself; they are refused here.
+ */
+export type SecureOptions = Omit<tls.ConnectionOptions, (typeof CLIENT_OWNED_TLS_OPTIONS)[number]>;
+
+/** node:tls options the client sets itself. */
+const CLIENT_OWNED_TLS_OPTIONS = ["socket", "host", "port", "path", "session", "lookup", "timeout", "onread"] as const;
+
+const secureOptionsSchema = z.custom<SecureOptions>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value),
+  { error: "secureOptions must be an object of node:tls connect options" },
+);
 
 const milliseconds = z.number().int().nonnegative().finite();
 const port = z.number().int().min(0).max(65535);
@@ -11,13 +28,26 @@ const port = z.number().int().min(0).max(65535);
 const optionsSchema = z
   .object({
     host: z.string().min(1),
-    port: port.default(21),
+    /** Default 21, or 990 for implicit FTPS. */
+    port: port.optional(),
     user: z.string().default("anonymous"),
     password: z.string().default("anonymous@"),
     /** ACCT information, sent when the server asks for it (332). */
     account: z.string().optional(),
-    /** FTPS is a later issue: only `false` is accepted for now. */
-    secure: z.literal(false, { error: "FTPS is not implemented yet: secure must be false" }).optional(),
+    /**
+     * FTPS (RFC 4217). `true` or `"explicit"`: AUTH TLS right after the greeting, before
+     * anything else is sent. `"implicit"`: TLS from the first byte (port 990 by default).
+     * Default `false`: plain FTP.
+     */
+    secure: z.union([z.boolean(), z.enum(["explicit", "implicit"])]).default(false),
+    /** node:tls options for every TLS connection (control and data). */
+    secureOptions: secureOptionsSchema.optional(),
+    /**
+     * FTPS: `private` (PROT P, the default) protects data connections with TLS too; `clear`
+     * (PROT C) sends file contents and listings unencrypted (the control connection stays
+     * protected).
+     */
+    dataProtection: z.enum(["private", "clear"]).optional(),
     /** Default for all three timeouts below, in ms. */
     timeout: milliseconds.optional(),
     connectTimeout: milliseconds.optional(),
@@ -78,6 +108,15 @@ export interface ResolvedOptions {
   readonly trustPasvAddress: boolean;
   readonly mlsd: boolean;
   readonly maxReplyLineLength: number | undefined;
+  /** `false` (plain FTP), `"explicit"` (AUTH TLS) or `"implicit"`. */
+  readonly secure: false | "explicit" | "implicit";
+  /** The node:tls options as given (empty when none). */
+  readonly secureOptions: Readonly<SecureOptions>;
+  /** PROT P (`private`) or PROT C (`clear`); `clear` without FTPS. */
+  readonly dataProtection: "private" | "clear";
+  /** @internal One TLS context for every connection of the client (and of its pools). */
+  readonly secureContext: tls.SecureContext | undefined;
+  /** @internal */
   readonly transport: Transport;
 }
 
@@ -108,9 +147,17 @@ export function resolveOptions(
   }
   const o = parsed.data;
   const timeout = o.timeout ?? DEFAULT_TIMEOUT;
+  const secure = o.secure === true ? "explicit" : o.secure;
+  const secureOptions: SecureOptions = { ...(o.secureOptions ?? {}) };
+  for (const key of CLIENT_OWNED_TLS_OPTIONS) {
+    if (key in secureOptions) throw new TypeError(`invalid FTP client option secureOptions.${key}: set by the client`);
+  }
+  if (secure === false && o.dataProtection === "private") {
+    throw new TypeError('invalid FTP client option dataProtection: "private" needs secure');
+  }
   const resolved: ResolvedOptions = Object.freeze({
     host: o.host,
-    port: o.port,
+    port: o.port ?? (secure === "implicit" ? 990 : 21),
     user: o.user,
     password: o.password,
     account: o.account,
@@ -127,6 +174,10 @@ export function resolveOptions(
     trustPasvAddress: o.trustPasvAddress,
     mlsd: o.mlsd,
     maxReplyLineLength: o.maxReplyLineLength,
+    secure,
+    secureOptions: Object.freeze(secureOptions),
+    dataProtection: secure === false ? "clear" : (o.dataProtection ?? "private"),
+    secureContext: secure === false ? undefined : secureContextFor(secureOptions),
     transport: transport ?? tcpTransport,
   });
   resolvedOptions.add(resolved);
@@ -134,8 +185,30 @@ export function resolveOptions(
 }
 
 /**
+ * The TLS context every connection shares (the CA list and client certificate are parsed
+ * once). A bad certificate or key fails here, at construction.
+ * @throws TypeError
+ */
+function secureContextFor(options: SecureOptions): tls.SecureContext {
+  if (options.secureContext !== undefined) return options.secureContext;
+  try {
+    return tls.createSecureContext(options);
+  } catch (cause) {
+    throw new TypeError(`invalid FTP client option secureOptions: ${(cause as Error).message}`, { cause });
+  }
+}
+
+const URL_SECURITY: Readonly<Record<string, ConnectOptions["secure"]>> = {
+  "ftp:": false,
+  "ftpes:": "explicit",
+  "ftps:": "implicit",
+};
+
+/**
  * `ftp://user:password@host:port/`: user and password are percent-decoded (RFC 1738 §3.2.2);
- * the path is ignored. `ftps://` is refused until FTPS lands.
+ * the path is ignored. `ftps://` is implicit FTPS (port 990 by default, as curl, lftp and
+ * FileZilla read it); `ftpes://` is explicit FTPS (AUTH TLS on port 21, as FileZilla and
+ * WinSCP write it).
  */
 function optionsFromUrl(input: string | URL): ConnectOptions {
   let url: URL;
@@ -144,9 +217,12 @@ function optionsFromUrl(input: string | URL): ConnectOptions {
   } catch (cause) {
     throw new TypeError(`not an ftp:// URL: ${String(input)}`, { cause });
   }
-  if (url.protocol !== "ftp:") throw new TypeError(`unsupported URL scheme ${url.protocol} (only ftp: is supported)`);
+  const secure = URL_SECURITY[url.protocol];
+  if (secure === undefined) {
+    throw new TypeError(`unsupported URL scheme ${url.protocol} (ftp:, ftps: and ftpes: are supported)`);
+  }
   const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  const options: ConnectOptions = { host };
+  const options: ConnectOptions = { host, secure };
   if (url.port !== "") options.port = Number(url.port);
   if (url.username !== "") options.user = decodeURIComponent(url.username);
   if (url.password !== "") options.password = decodeURIComponent(url.password);

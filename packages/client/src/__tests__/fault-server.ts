@@ -8,8 +8,15 @@
  *
  * It is written independently of @ftpkit/protocol on purpose: a test oracle that shared the
  * code under test would share its bugs.
+ *
+ * With `tls`, it speaks FTPS (RFC 4217) as vsftpd does: AUTH TLS (or implicit TLS from the
+ * first byte), PBSZ, PROT C/P, data connections secured after the 1yz with the control
+ * connection's own SecureContext (so its tickets resume there and nowhere else), and a data
+ * connection that does not resume the control connection's session refused with 522.
  */
+import { EventEmitter } from "node:events";
 import net from "node:net";
+import tls from "node:tls";
 
 export type Handler = (ctx: FaultContext) => void | Promise<void>;
 
@@ -29,6 +36,36 @@ export interface FaultServerOptions {
   pasvHost?: string;
   /** Accepted logins (default: any user and password). */
   users?: Readonly<Record<string, string>>;
+  /** FTPS. */
+  tls?: FaultTlsOptions;
+}
+
+export interface FaultTlsOptions {
+  readonly key: string;
+  readonly cert: string;
+  /** TLS from the first byte (implicit FTPS); default explicit (AUTH TLS). */
+  readonly implicit?: boolean;
+  readonly minVersion?: tls.SecureVersion;
+  readonly maxVersion?: tls.SecureVersion;
+  /** Refuse (522) a protected data connection that did not resume the control session (default true). */
+  readonly requireReuse?: boolean;
+  /**
+   * Accept a resumed data connection only when it used the newest ticket this control
+   * connection issued (TLS 1.3), to check that clients keep the newest.
+   */
+  readonly newestTicketOnly?: boolean;
+  /** Refuse USER before AUTH TLS with 530 (default true). */
+  readonly requireTlsLogin?: boolean;
+  /** Ask for a client certificate and refuse the handshake without one signed by this CA. */
+  readonly clientCa?: string;
+}
+
+/** One protected data connection's handshake, as the server saw it. */
+export interface FaultTlsDataRecord {
+  readonly resumed: boolean;
+  readonly protocol: string | null;
+  /** Refused: not resumed (or not with the newest ticket), or the handshake failed. */
+  readonly refused: boolean;
 }
 
 export interface DataSendOptions {
@@ -65,8 +102,20 @@ export class FaultContext {
   verb = "";
   argument: string | undefined;
   line = "";
-  /** The control socket. */
-  readonly control: net.Socket;
+  /** The control socket (a TLSSocket once secured). */
+  control: net.Socket;
+  /** FTPS: this control connection's own TLS context (tickets resume only here). */
+  secureContext: tls.SecureContext | undefined;
+  /** FTPS: session-id cache and ticket log of this control connection (node:tls `server` events). */
+  readonly tlsEvents = new EventEmitter();
+  /** FTPS: ids of the sessions (TLS 1.3: tickets) issued on this control connection, oldest first. */
+  readonly issuedSessions: string[] = [];
+  /** FTPS: the control connection is protected. */
+  secure = false;
+  /** FTPS: the data protection level (PROT). */
+  prot: "C" | "P" = "C";
+  /** @internal switches the control connection to TLS (AUTH TLS). */
+  upgrade: (() => Promise<boolean>) | undefined;
   readonly server: FaultServer;
   cwd = "/";
   type = "A";
@@ -83,6 +132,76 @@ export class FaultContext {
   constructor(control: net.Socket, server: FaultServer) {
     this.control = control;
     this.server = server;
+    const options = server.options.tls;
+    if (options !== undefined) {
+      this.secureContext = tls.createSecureContext({
+        key: options.key,
+        cert: options.cert,
+        minVersion: options.minVersion,
+        maxVersion: options.maxVersion,
+        // OpenSSL resumes sessions of a context that requests client certificates only with
+        // a session id context (else: alert internal error on the resumed data connection).
+        ...(options.clientCa === undefined ? {} : { ca: options.clientCa, sessionIdContext: "ftpkit-fault" }),
+      });
+      const sessions = new Map<string, Buffer>();
+      this.tlsEvents.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
+        sessions.set(id.toString("hex"), data);
+        this.issuedSessions.push(id.toString("hex"));
+        done();
+      });
+      this.tlsEvents.on("resumeSession", (id: Buffer, done: (error: null, data: Buffer | null) => void) =>
+        done(null, sessions.get(id.toString("hex")) ?? null),
+      );
+    }
+  }
+
+  /** A server-side TLS socket over `socket` with this connection's context. */
+  serverTls(socket: net.Socket): tls.TLSSocket {
+    const options = this.server.options.tls;
+    const secured = new tls.TLSSocket(socket, {
+      isServer: true,
+      secureContext: this.secureContext,
+      server: this.tlsEvents as unknown as net.Server,
+      ...(options?.clientCa === undefined ? {} : { requestCert: true, rejectUnauthorized: true }),
+    });
+    secured.on("error", () => {});
+    return secured;
+  }
+
+  /**
+   * PROT P: secures a data connection (after the 1yz, as vsftpd does) and refuses it with 522
+   * when it did not resume this control connection's session. Undefined when refused.
+   */
+  async protectData(socket: net.Socket): Promise<net.Socket | undefined> {
+    const options = this.server.options.tls;
+    if (this.prot !== "P" || options === undefined) return socket;
+    const secured = this.serverTls(socket);
+    const ok = await new Promise<boolean>((resolve) => {
+      secured.once("secure", () => resolve(true));
+      secured.once("error", () => resolve(false));
+      secured.once("close", () => resolve(false));
+    });
+    if (!ok) {
+      secured.destroy();
+      this.server.tlsData.push({ resumed: false, protocol: null, refused: true });
+      this.reply(522, "TLS handshake failed");
+      return undefined;
+    }
+    const resumed = secured.isSessionReused();
+    let refusal: string | undefined;
+    if (options.requireReuse !== false && !resumed) refusal = "SSL connection failed: session reuse required";
+    if (options.newestTicketOnly === true && resumed) {
+      const used = sessionIdOf(secured.getSession());
+      if (used !== this.issuedSessions.at(-1)) refusal = "SSL connection failed: not the newest session ticket";
+    }
+    this.server.tlsData.push({ resumed, protocol: secured.getProtocol(), refused: refusal !== undefined });
+    if (refusal !== undefined) {
+      // end(), not destroy(): the client sees a clean TLS close, then the 522 (as with vsftpd).
+      secured.end();
+      this.reply(522, refusal);
+      return undefined;
+    }
+    return secured;
   }
 
   /** Sends a reply; several lines make a multi-line reply (RFC 959 §4.2). */
@@ -220,13 +339,18 @@ export class FaultContext {
     });
     this.transfer = transfer;
     try {
-      const socket = await this.dataSocket();
-      if (socket === undefined) return;
-      transfer.socket = socket;
-      socket.on("error", () => {});
+      const raw = await this.dataSocket();
+      if (raw === undefined) return;
+      transfer.socket = raw;
+      raw.on("error", () => {});
       const preliminary =
         options.preliminary === undefined ? ([150, "Opening data connection"] as const) : options.preliminary;
       if (preliminary !== null) this.reply(preliminary[0], preliminary[1]);
+      const protectedSocket = await this.protectData(raw);
+      if (protectedSocket === undefined) return;
+      const socket = protectedSocket;
+      transfer.socket = socket;
+      if (transfer.aborted) socket.destroy();
       const limit = options.dropAfter === undefined ? bytes.length : Math.min(options.dropAfter, bytes.length);
       const chunk = options.chunkSize ?? 64 * 1024;
       let failed = false;
@@ -282,11 +406,15 @@ export class FaultContext {
     });
     this.transfer = transfer;
     try {
-      const socket = await this.dataSocket();
-      if (socket === undefined) return undefined;
-      transfer.socket = socket;
+      const raw = await this.dataSocket();
+      if (raw === undefined) return undefined;
+      transfer.socket = raw;
+      raw.on("error", () => {});
       const preliminary = options.preliminary === undefined ? ([150, "Ok to send data"] as const) : options.preliminary;
       if (preliminary !== null) this.reply(preliminary[0], preliminary[1]);
+      const socket = await this.protectData(raw);
+      if (socket === undefined) return undefined;
+      transfer.socket = socket;
       const chunks: Buffer[] = [];
       const ok = await new Promise<boolean>((resolve) => {
         socket.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -318,9 +446,37 @@ function endSocket(socket: net.Socket): Promise<void> {
   });
 }
 
+/** The session id (field 4 of the DER SSL_SESSION) of a TLS session, in hex. */
+function sessionIdOf(session: Buffer | undefined): string | undefined {
+  if (session === undefined) return undefined;
+  // SEQUENCE { version INTEGER, sslVersion INTEGER, cipher OCTET STRING, sessionId OCTET STRING, ... }
+  let offset = 0;
+  const header = (): { tag: number; length: number } => {
+    const tag = session[offset++] as number;
+    let length = session[offset++] as number;
+    if (length & 0x80) {
+      const count = length & 0x7f;
+      length = 0;
+      for (let i = 0; i < count; i++) length = length * 256 + (session[offset++] as number);
+    }
+    return { tag, length };
+  };
+  header();
+  for (let field = 1; field <= 4; field++) {
+    const { length } = header();
+    if (field === 4) return session.subarray(offset, offset + length).toString("hex");
+    offset += length;
+  }
+  return undefined;
+}
+
 export class FaultServer {
   readonly host = "127.0.0.1";
   port = 0;
+  /** FTPS: every protected data connection's handshake. */
+  readonly tlsData: FaultTlsDataRecord[] = [];
+  /** FTPS: control connections secured. */
+  tlsControl = 0;
   /** Every command line received, on all connections, in order. */
   readonly commands: string[] = [];
   /** Control connections accepted so far. */
@@ -387,9 +543,39 @@ export class FaultServer {
     const ctx = new FaultContext(socket, this);
     let buffered = "";
     let chain = Promise.resolve();
+    const secureControl = (): Promise<boolean> => {
+      const raw = ctx.control;
+      raw.off("data", onData);
+      raw.pause();
+      // Clear-text bytes after AUTH TLS are never taken as commands (STARTTLS injection).
+      buffered = "";
+      const secured = ctx.serverTls(raw);
+      ctx.control = secured;
+      this.sockets.add(secured);
+      secured.on("close", () => this.sockets.delete(secured));
+      secured.on("data", onData);
+      return new Promise<boolean>((resolve) => {
+        secured.once("secure", () => {
+          ctx.secure = true;
+          this.tlsControl++;
+          resolve(true);
+        });
+        secured.once("close", () => resolve(false));
+      });
+    };
+    ctx.upgrade = secureControl;
+    if (this.options.tls?.implicit === true) {
+      ctx.prot = "P";
+      chain = chain.then(async () => {
+        if (!(await secureControl())) ctx.silence();
+      });
+    }
     const greeting = this.options.greeting ?? "220 fault server ready";
-    chain = chain.then(() => (typeof greeting === "string" ? ctx.raw(`${greeting}\r\n`) : greeting(ctx)));
-    socket.on("data", (chunk: Buffer) => {
+    chain = chain.then(() => {
+      if (ctx.silent) return;
+      return typeof greeting === "string" ? ctx.raw(`${greeting}\r\n`) : greeting(ctx);
+    });
+    const onData = (chunk: Buffer) => {
       buffered += chunk.toString("utf8");
       for (let end = buffered.indexOf("\r\n"); end !== -1; end = buffered.indexOf("\r\n")) {
         const line = buffered.slice(0, end);
@@ -407,7 +593,8 @@ export class FaultServer {
         }
         chain = chain.then(() => this.run(ctx, line));
       }
-    });
+    };
+    socket.on("data", onData);
   }
 
   private async run(ctx: FaultContext, line: string, fallback?: Handler): Promise<void> {
@@ -490,7 +677,41 @@ async function store(ctx: FaultContext, append: boolean): Promise<void> {
 
 /** The built-in behaviour: a minimal but correct server over the in-memory tree. */
 const DEFAULTS: Record<string, Handler> = {
+  async AUTH(ctx) {
+    const mechanism = (ctx.argument ?? "").toUpperCase();
+    if (ctx.server.options.tls === undefined || ctx.upgrade === undefined) {
+      ctx.reply(502, "AUTH not supported");
+      return;
+    }
+    if (ctx.secure || (mechanism !== "TLS" && mechanism !== "SSL")) {
+      ctx.reply(504, "AUTH mechanism not supported");
+      return;
+    }
+    ctx.reply(234, "AUTH TLS successful");
+    if (!(await ctx.upgrade())) ctx.silence();
+  },
+  PBSZ(ctx) {
+    if (!ctx.secure) ctx.reply(503, "PBSZ needs AUTH first");
+    else ctx.reply(200, "PBSZ=0");
+  },
+  PROT(ctx) {
+    const level = (ctx.argument ?? "").toUpperCase();
+    if (!ctx.secure) {
+      ctx.reply(503, "PROT needs AUTH first");
+      return;
+    }
+    if (level !== "C" && level !== "P") {
+      ctx.reply(504, "PROT level not supported");
+      return;
+    }
+    ctx.prot = level;
+    ctx.reply(200, `PROT now ${level === "P" ? "Private" : "Clear"}`);
+  },
   USER(ctx) {
+    if (ctx.server.options.tls !== undefined && ctx.server.options.tls.requireTlsLogin !== false && !ctx.secure) {
+      ctx.reply(530, "Non-anonymous sessions must use encryption");
+      return;
+    }
     ctx.user = ctx.argument;
     ctx.reply(331, "Password required");
   },

@@ -10,6 +10,7 @@ import { deferred } from "../internal/deferred.js";
 import type { Connection } from "../transport/connection.js";
 import { abandonTransfer } from "./abandon.js";
 import { firstSettled } from "./outcome.js";
+import { explainTlsFailure } from "./tls-failure.js";
 
 export interface Consumer {
   /**
@@ -83,15 +84,22 @@ export async function receive(connection: Connection, request: ReceiveRequest): 
       await connection.expect("REST", String(request.rest), request.signal, ["intermediate"]);
     }
     const call = await control.transfer(request.verb, request.argument, request.signal);
+    channel.start(call);
     // Active mode: the server must connect to us; if it cannot, give up like on a local failure.
-    channel.socket().catch((error: unknown) => local.reject(error));
+    // A failed TLS handshake is a data connection failure instead (reader.error): the server's
+    // reply comes first.
+    const opened = channel;
+    opened.socket().catch((error: unknown) => {
+      if (error !== opened.handshakeError) local.reject(error);
+    });
     const settled = await firstSettled(call.done, local.promise, request.signal);
-    if (settled.kind === "failed") throw settled.error;
+    if (settled.kind === "failed") throw await explainTlsFailure(channel, settled.error);
     if (settled.kind !== "done") {
       await abandonTransfer(connection, channel, call);
       throw settled.error;
     }
     if (dataError !== undefined) {
+      if (channel.handshakeError !== undefined) throw channel.handshakeError;
       throw new FtpConnectionError("FTP_ERR_DATA_CONNECTION", `data connection failed: ${dataError.message}`, {
         command: call.label,
         cause: dataError,

@@ -13,6 +13,7 @@ import type { Connection } from "../transport/connection.js";
 import { abandonTransfer } from "./abandon.js";
 import { firstSettled } from "./outcome.js";
 import { localWaitTicker } from "./receive.js";
+import { explainTlsFailure } from "./tls-failure.js";
 
 export interface TransmitRequest {
   readonly verb: "STOR" | "APPE";
@@ -49,6 +50,7 @@ export async function transmit(connection: Connection, request: TransmitRequest)
       await connection.expect("REST", String(request.rest), request.signal, ["intermediate"]);
     }
     const call = await control.transfer(request.verb, request.argument, request.signal);
+    channel.start(call);
     const giveUp = async (error: unknown): Promise<never> => {
       // Reset, not FIN: a server must not take a half-sent file for a complete one.
       channel.destroy(true);
@@ -56,12 +58,21 @@ export async function transmit(connection: Connection, request: TransmitRequest)
       throw error;
     };
     // Active mode: the server must connect to us; if it cannot, give up like on a local failure.
-    channel.socket().catch((error: unknown) => local.reject(error));
-    // Phase 1: the server says it is ready (1yz), and the data connection is up.
+    // A failed TLS handshake is a data connection failure instead: the server's reply decides.
+    channel.socket().catch((error: unknown) => {
+      if (error !== channel.handshakeError) local.reject(error);
+    });
+    // Phase 1: the server says it is ready (1yz), and the data connection is up (FTPS: secured).
     const started = await firstSettled(call.preliminary, local.promise, request.signal);
     if (started.kind === "failed") throw started.error;
     if (started.kind !== "done") return await giveUp(started.error);
     const connected = await firstSettled(channel.socket(), local.promise, request.signal);
+    if (connected.kind === "failed" && connected.error === channel.handshakeError) {
+      control.dataEof();
+      const answered = await firstSettled(call.done, local.promise, request.signal);
+      if (answered.kind === "local" || answered.kind === "aborted") return await giveUp(answered.error);
+      throw await explainTlsFailure(channel, answered.kind === "failed" ? answered.error : undefined);
+    }
     if (connected.kind !== "done") return await giveUp(connected.error);
     const socket = connected.value;
     socketRef = socket;
@@ -91,7 +102,7 @@ export async function transmit(connection: Connection, request: TransmitRequest)
       source.pipe(socket);
     }
     const finished = await firstSettled(call.done, local.promise, request.signal);
-    if (finished.kind === "failed") throw finished.error;
+    if (finished.kind === "failed") throw await explainTlsFailure(channel, finished.error);
     if (finished.kind !== "done") return await giveUp(finished.error);
     if (dataError !== undefined) {
       throw new FtpConnectionError("FTP_ERR_DATA_CONNECTION", `data connection failed: ${dataError.message}`, {

@@ -12,6 +12,7 @@ import {
   type Verb,
 } from "@ftpkit/protocol";
 import { FtpError } from "../errors/ftp-error.js";
+import { FtpTlsError } from "../errors/ftp-tls-error.js";
 import type { ResolvedOptions } from "../options.js";
 import { type CommandResult, ControlConnection } from "./control-connection.js";
 
@@ -43,6 +44,8 @@ export class Connection {
   cwd = "/";
   /** The representation type last set with TYPE, if any. */
   type: "A" | "I" | undefined;
+  /** FTPS: the data protection level in effect (PROT P: `private`); `clear` for plain FTP. */
+  protection: "private" | "clear" = "clear";
 
   constructor(control: ControlConnection, options: ResolvedOptions, hints: ServerHints = freshHints()) {
     this.control = control;
@@ -90,10 +93,11 @@ export function check(result: CommandResult, accept: readonly ReplyOutcome[] = [
 }
 
 /**
- * Connects, logs in (USER, PASS, ACCT as the server asks: RFC 959 §5.4), reads FEAT, turns on
- * UTF-8 when offered (RFC 2640 §3.1; a refusal is ignored: pure-ftpd answers 504, pyftpdlib
- * 501, and both serve UTF-8 names anyway), and reads the current directory. With `cwd`
- * (a reconnect), changes back to it.
+ * Connects (FTPS: TLS first, implicit or with AUTH TLS), logs in (USER, PASS, ACCT as the
+ * server asks: RFC 959 §5.4), sets the data protection (FTPS: PBSZ 0 and PROT P or C), reads
+ * FEAT, turns on UTF-8 when offered (RFC 2640 §3.1; a refusal is ignored: pure-ftpd answers
+ * 504, pyftpdlib 501, and both serve UTF-8 names anyway), and reads the current directory.
+ * With `cwd` (a reconnect), changes back to it.
  */
 export async function openConnection(
   options: ResolvedOptions,
@@ -104,7 +108,9 @@ export async function openConnection(
   const { connection: control } = await ControlConnection.open(options, signal);
   const connection = new Connection(control, options, hints);
   try {
+    if (options.secure === "explicit") await control.startTls(signal);
     await login(connection, signal);
+    if (options.secure !== false) await protectData(connection, signal);
     const feat = await control.request("FEAT", undefined, signal);
     connection.features = parseFeatReply(feat.reply);
     if (connection.features.has("UTF8")) await control.request("OPTS", "UTF8 ON", signal);
@@ -132,4 +138,30 @@ async function login(connection: Connection, signal: AbortSignal | undefined): P
     if (account === undefined) throw new FtpError(result.reply, redactCommand(result.command));
     await connection.expect("ACCT", account, signal);
   }
+}
+
+/**
+ * RFC 4217 §8-9: PBSZ 0, then PROT P (or C). PBSZ's reply is not checked: a server that
+ * needs it refuses PROT without it, and PROT's reply decides.
+ * @throws FtpTlsError `FTP_ERR_TLS_REFUSED` when PROT is refused: the client does not
+ *   silently move files in the clear when protection was asked for (nor the other way round).
+ */
+async function protectData(connection: Connection, signal: AbortSignal | undefined): Promise<void> {
+  const level = connection.options.dataProtection;
+  await connection.control.request("PBSZ", "0", signal);
+  const result = await connection.control.request("PROT", level === "private" ? "P" : "C", signal);
+  if (result.outcome !== "success") {
+    const command = redactCommand(result.command);
+    throw new FtpTlsError(
+      "FTP_ERR_TLS_REFUSED",
+      `the server refused ${level} data connections: ${result.reply.code} ${replyMessage(result.reply)}`,
+      {
+        tlsCode: String(result.reply.code),
+        connection: "control",
+        command,
+        cause: new FtpError(result.reply, command),
+      },
+    );
+  }
+  connection.protection = level;
 }

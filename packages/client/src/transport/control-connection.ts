@@ -11,9 +11,15 @@
  *         conversation can no longer be trusted to be in step. The client opens a new one.
  * Rule 4: a caller that stops waiting (abort) does not desynchronise the conversation: the
  *         session still expects the reply, and the next command waits until it came.
+ * Rule 5: FTPS. Implicit: the TLS handshake runs before the greeting is read. Explicit: on
+ *         AUTH TLS's 234 the clear-text socket stops being read at once, and any reply or
+ *         partial line that came after the 234 in the clear fails the connection (STARTTLS
+ *         injection, as in CVE-2011-0411/CVE-2011-1575); then the same session continues
+ *         over the TLS socket.
  */
 import type { Socket } from "node:net";
 import { performance } from "node:perf_hooks";
+import type { TLSSocket } from "node:tls";
 import {
   buildCommand,
   type ClientEvent,
@@ -25,25 +31,35 @@ import {
   type Reply,
   type ReplyOutcome,
   redactCommand,
+  replyMessage,
   type Verb,
 } from "@ftpkit/protocol";
 import { FtpConnectionError } from "../errors/ftp-connection-error.js";
 import { FtpError } from "../errors/ftp-error.js";
 import { FtpTimeoutError } from "../errors/ftp-timeout-error.js";
+import { FtpTlsError } from "../errors/ftp-tls-error.js";
 import { abortReason, onAbort, raceAbort } from "../internal/abort.js";
 import { type Deferred, deferred } from "../internal/deferred.js";
+import type { ResolvedOptions } from "../options.js";
 import { commandChannel, type FtpCommandMessage, type FtpReplyMessage, replyChannel } from "./diagnostics.js";
+import { startTls, TlsSessionStore } from "./tls.js";
 import type { Transport } from "./transport.js";
 
-export interface ControlConnectionOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly transport: Transport;
-  readonly connectTimeout: number;
-  readonly replyTimeout: number;
-  readonly dataIdleTimeout: number;
-  readonly maxReplyLineLength?: number | undefined;
-}
+export type ControlConnectionOptions = Pick<
+  ResolvedOptions,
+  | "host"
+  | "port"
+  | "transport"
+  | "connectTimeout"
+  | "replyTimeout"
+  | "dataIdleTimeout"
+  | "maxReplyLineLength"
+  | "secure"
+  | "secureOptions"
+  | "secureContext"
+>;
+
+const LF = 0x0a;
 
 /** The final reply to a command and what the protocol core says it means. */
 export interface CommandResult {
@@ -76,11 +92,19 @@ let nextConnectionId = 1;
 const now = (): number => performance.now();
 
 export class ControlConnection {
-  readonly id = nextConnectionId++;
+  readonly id: number;
   readonly host: string;
   readonly port: number;
+  /** FTPS: the TLS sessions this connection's data connections resume. */
+  readonly tlsSessions: TlsSessionStore;
   private readonly session: ClientSession;
-  private readonly socket: Socket;
+  private socket: Socket;
+  /** Set once the control connection is protected. */
+  private tlsSocket: TLSSocket | undefined;
+  /** The last byte given to the session: LF when everything received ends at a line boundary. */
+  private lastByte = LF;
+  /** Between AUTH TLS's 234 and the handshake: nothing may arrive in the clear (Rule 5). */
+  private upgrade: { injected: boolean } | undefined;
   private readonly waiters: Waiter[] = [];
   private readonly idleWaiters: Deferred<void>[] = [];
   private readonly greeting = deferred<Reply>();
@@ -92,8 +116,11 @@ export class ControlConnection {
   /** After the session closed with a transfer still finishing: its data-idle timer (Rule 2). */
   private finishingTimer: NodeJS.Timeout | undefined;
 
-  private constructor(socket: Socket, options: ControlConnectionOptions) {
+  private constructor(socket: Socket, options: ControlConnectionOptions, id: number, sessions: TlsSessionStore) {
+    this.id = id;
     this.socket = socket;
+    this.tlsSessions = sessions;
+    if (options.secure === "implicit") this.tlsSocket = socket as TLSSocket;
     this.options = options;
     this.host = options.host;
     this.port = options.port;
@@ -104,24 +131,44 @@ export class ControlConnection {
       ...(options.maxReplyLineLength === undefined ? {} : { maxReplyLineLength: options.maxReplyLineLength }),
     });
     socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => {
-      this.session.receiveData(chunk, now());
-      this.pump();
-    });
-    socket.on("end", () => {
-      this.session.receiveEof(now());
-      this.pump();
-    });
-    socket.on("error", (error) => {
-      this.socketError ??= error;
-    });
-    socket.on("close", () => {
-      if (this.failure !== undefined) return;
-      this.session.receiveEof(now());
-      this.pump();
-      this.fail(this.lostError());
-    });
+    this.listen(socket);
     this.rearm();
+  }
+
+  private readonly onData = (chunk: Buffer) => {
+    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1] as number;
+    this.session.receiveData(chunk, now());
+    this.pump();
+  };
+
+  private readonly onEnd = () => {
+    this.session.receiveEof(now());
+    this.pump();
+  };
+
+  private readonly onError = (error: Error) => {
+    this.socketError ??= error;
+  };
+
+  private readonly onClose = () => {
+    if (this.failure !== undefined) return;
+    this.session.receiveEof(now());
+    this.pump();
+    this.fail(this.lostError());
+  };
+
+  private listen(socket: Socket): void {
+    socket.on("data", this.onData);
+    socket.on("end", this.onEnd);
+    socket.on("error", this.onError);
+    socket.on("close", this.onClose);
+  }
+
+  private unlisten(socket: Socket): void {
+    socket.off("data", this.onData);
+    socket.off("end", this.onEnd);
+    socket.off("close", this.onClose);
+    // onError stays: an error during the handshake must not be unhandled.
   }
 
   /**
@@ -133,14 +180,27 @@ export class ControlConnection {
     options: ControlConnectionOptions,
     signal?: AbortSignal,
   ): Promise<{ connection: ControlConnection; greeting: Reply }> {
-    const socket = await options.transport.connect({
+    const raw = await options.transport.connect({
       host: options.host,
       port: options.port,
       role: "control",
       timeout: options.connectTimeout,
       signal,
     });
-    const connection = new ControlConnection(socket, options);
+    const id = nextConnectionId++;
+    const sessions = new TlsSessionStore();
+    const socket =
+      options.secure === "implicit"
+        ? await startTls(options, {
+            socket: raw,
+            role: "control",
+            sessions,
+            connectionId: id,
+            timeout: options.connectTimeout,
+            signal,
+          })
+        : raw;
+    const connection = new ControlConnection(socket, options, id, sessions);
     const off = onAbort(signal, () => connection.destroy(abortReason(signal as AbortSignal)));
     try {
       const greeting = await connection.greeting.promise;
@@ -172,6 +232,79 @@ export class ControlConnection {
 
   get transport(): Transport {
     return this.options.transport;
+  }
+
+  /** True once the control connection is protected by TLS (FTPS). */
+  get secure(): boolean {
+    return this.tlsSocket !== undefined;
+  }
+
+  /** The negotiated TLS version (`TLSv1.3` ...), once secure. */
+  get tlsProtocol(): string | undefined {
+    return this.tlsSocket?.getProtocol() ?? undefined;
+  }
+
+  // ---- FTPS -----------------------------------------------------------------
+
+  /**
+   * Explicit FTPS (RFC 4217 §4): AUTH TLS, then the TLS handshake on this connection. Call
+   * right after the greeting, before anything else.
+   * @throws FtpTlsError `FTP_ERR_TLS_REFUSED` (a negative reply to AUTH: nothing more is
+   *   sent, in the clear or otherwise), `FTP_ERR_TLS_INJECTION`, `FTP_ERR_TLS_CERT`,
+   *   `FTP_ERR_TLS_HANDSHAKE`; FtpTimeoutError, FtpConnectionError, the signal's reason.
+   */
+  async startTls(signal?: AbortSignal): Promise<void> {
+    const result = await this.request("AUTH", "TLS", signal);
+    if (result.outcome !== "success") {
+      throw new FtpTlsError(
+        "FTP_ERR_TLS_REFUSED",
+        `the server refused TLS: ${result.reply.code} ${replyMessage(result.reply)}`,
+        {
+          tlsCode: String(result.reply.code),
+          connection: "control",
+          command: "AUTH TLS",
+          cause: new FtpError(result.reply, "AUTH TLS"),
+        },
+      );
+    }
+    const upgrade = this.upgrade;
+    this.upgrade = undefined;
+    if (this.failure !== undefined) throw this.failure.error;
+    if (upgrade?.injected !== false) {
+      const error = new FtpTlsError(
+        "FTP_ERR_TLS_INJECTION",
+        `${this.host}:${this.port} sent clear-text bytes after its 234 reply to AUTH TLS; the connection was dropped`,
+        { connection: "control", command: "AUTH TLS" },
+      );
+      this.fail(error);
+      throw error;
+    }
+    const raw = this.socket;
+    this.unlisten(raw);
+    let secured: TLSSocket;
+    try {
+      secured = await startTls(this.options, {
+        socket: raw,
+        role: "control",
+        sessions: this.tlsSessions,
+        connectionId: this.id,
+        timeout: this.options.connectTimeout,
+        signal,
+      });
+    } catch (error) {
+      this.fail(error);
+      throw error;
+    }
+    // The connection may have been destroyed (closed, aborted) during the handshake.
+    const failure = this.failure as { readonly error: unknown } | undefined;
+    if (failure !== undefined) {
+      secured.destroy();
+      throw failure.error;
+    }
+    this.socket = secured;
+    this.tlsSocket = secured;
+    this.listen(secured);
+    secured.setNoDelay(true);
   }
 
   // ---- commands -----------------------------------------------------------
@@ -289,6 +422,7 @@ export class ControlConnection {
         host: this.host,
         port: this.port,
         command: label,
+        secure: this.secure,
       } satisfies FtpCommandMessage);
     }
     this.socket.write(bytes);
@@ -320,6 +454,12 @@ export class ControlConnection {
   }
 
   private dispatch(event: ClientEvent): void {
+    if (this.upgrade !== undefined && event.type !== "closed" && event.type !== "timeout") {
+      // A reply after AUTH TLS's 234, before the handshake: injected in the clear (Rule 5).
+      this.upgrade.injected = true;
+      this.publishReply((event as { reply: Reply }).reply, undefined);
+      return;
+    }
     switch (event.type) {
       case "greeting":
         this.publishReply(event.reply, undefined);
@@ -342,6 +482,7 @@ export class ControlConnection {
           waiter.done.reject(error);
           return;
         }
+        if (event.command.verb === "AUTH" && event.outcome === "success") this.holdForTls();
         waiter.done.resolve({ command: event.command, reply: event.reply, outcome: event.outcome, offer: event.offer });
         return;
       }
@@ -414,6 +555,16 @@ export class ControlConnection {
         timeout,
       );
     }
+  }
+
+  /**
+   * AUTH TLS was accepted: read nothing more in the clear (the next bytes are the server's
+   * side of the handshake), and note whether something already came after the 234.
+   */
+  private holdForTls(): void {
+    this.socket.pause();
+    this.socket.off("data", this.onData);
+    this.upgrade = { injected: this.lastByte !== LF };
   }
 
   private onRemoteError(error: unknown): void {
@@ -509,6 +660,7 @@ export class ControlConnection {
       port: this.port,
       reply,
       command,
+      secure: this.secure,
     } satisfies FtpReplyMessage);
   }
 }

@@ -1,9 +1,11 @@
 /**
- * How sockets are opened: the seam where FTPS will slot in (a later issue). The control
- * connection and the data channel never call `net.connect` themselves; they ask a
- * {@link Transport} for a connected `net.Socket`. A TLS transport returns `tls.TLSSocket`s
- * (a subclass of `net.Socket`), adds `secureControl` for AUTH TLS and wraps active-mode
- * sockets in `acceptData`; nothing above this file changes.
+ * How TCP connections are opened. The control connection and the data channel never call
+ * `net.connect` themselves; they ask a {@link Transport} for a connected `net.Socket` (tests
+ * put proxies and faults here).
+ *
+ * TLS (FTPS) is layered on top, in tls.ts, not in a Transport: a data connection's handshake
+ * must wait for the server's 1yz reply (which comes after the TCP connection is made), and
+ * it resumes a session that belongs to one control connection.
  */
 import net from "node:net";
 import { FtpConnectionError } from "../errors/ftp-connection-error.js";
@@ -34,8 +36,6 @@ export interface Transport {
    *   when it fails; the signal's reason when aborted.
    */
   connect(options: TransportConnectOptions): Promise<net.Socket>;
-  /** Prepares a data socket the server opened to us (active mode). Plain TCP: the socket itself. */
-  acceptData(socket: net.Socket): Promise<net.Socket>;
 }
 
 /** Plain TCP. */
@@ -83,8 +83,5 @@ export const tcpTransport: Transport = {
       socket.once("connect", onConnect);
       socket.once("error", onError);
     });
-  },
-  acceptData(socket) {
-    return Promise.resolve(socket);
   },
 };
