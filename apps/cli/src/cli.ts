@@ -1,17 +1,15 @@
 import { Command, InvalidArgumentError } from "commander";
+import { registerCommands } from "./commands/index.js";
+import { serveAccessOptions } from "./commands/serve-options.js";
 import { dev } from "./dev.js";
+import { CliError } from "./errors.js";
+import { EXIT, EXIT_TABLE } from "./exit-codes.js";
+import { explain } from "./failure.js";
+import type { CliIo } from "./io.js";
 import { type RunningServe, serve, UsageError } from "./serve.js";
 
-/** Where the program writes, and how it waits for Ctrl-C (injected by tests). */
-export interface CliIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-  /** Resolves when the user asks to stop (SIGINT/SIGTERM); a second request forces the exit. */
-  readonly untilStopped: () => Promise<void>;
-}
-
-/** Exit codes: 0 ok, 1 runtime failure (port taken, ...), 2 usage error. */
-export const EXIT = Object.freeze({ ok: 0, failure: 1, usage: 2 });
+export { EXIT } from "./exit-codes.js";
+export type { CliIo } from "./io.js";
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -20,12 +18,14 @@ function parsePort(value: string): number {
 }
 
 /**
- * The `ftpkit` command. Today: `ftpkit serve [DIR]`; the CLI issue adds the client commands.
+ * The `ftpkit` command: `serve` and `dev` here, the other commands from commands/.
  * @returns the program; `parseAsync(argv)` runs it.
  */
 export function createProgram(io: CliIo, onServe?: (running: RunningServe) => void): Command {
   const program = new Command("ftpkit")
-    .description("FTP done properly: run a server on a folder, and more.")
+    .description(
+      "FTP done properly: serve a folder, move files and mirror trees with curl-style URLs, or open a shell.",
+    )
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
   program
@@ -38,17 +38,22 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
     .option("--password <password>", "password (default: a random one, printed)")
     .option("--read-only", "refuse uploads, deletes and renames")
     .action(
-      async (dir: string, o: { host: string; port: number; user: string; password?: string; readOnly?: boolean }) => {
+      async (
+        dir: string,
+        o: { host: string; port: number; user: string; password?: string; readOnly?: boolean },
+        command: Command,
+      ) => {
         const running = await serve(dir, {
           host: o.host,
           port: o.port,
           user: o.user,
           ...(o.password === undefined ? {} : { password: o.password }),
           ...(o.readOnly ? { readOnly: true } : {}),
+          ...serveAccessOptions(io, command),
         });
         io.out(`Serving ${running.root}${o.readOnly ? " (read-only)" : ""}`);
         io.out(`  ${running.url}`);
-        if (o.password === undefined) io.out(`  user ${running.user}, password ${running.password} (generated)`);
+        for (const line of running.access) io.out(`  ${line}`);
         io.out("Press Ctrl-C to stop.");
         onServe?.(running);
         await io.untilStopped();
@@ -75,7 +80,13 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
       await running.stop();
       io.out("Stopped.");
     });
+  registerCommands(program, io);
   return program;
+}
+
+/** Where the exit-code table is printed (`ftpkit --help`). */
+function exitCodeHelp(): string {
+  return `\nExit codes:\n${EXIT_TABLE.map(([code, meaning]) => `  ${String(code).padEnd(4)}${meaning}`).join("\n")}`;
 }
 
 /**
@@ -84,6 +95,11 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
  */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   const program = createProgram(io);
+  program.addHelpText("afterAll", exitCodeHelp());
+  let running: Command | undefined;
+  program.hook("preAction", (_program, action) => {
+    running = action;
+  });
   try {
     await program.parseAsync([...argv]);
     return EXIT.ok;
@@ -93,12 +109,38 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // Help and version print and exit 0; parse errors were already printed by commander.
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    const debug = running?.optsWithGlobals<{ debug?: boolean }>().debug === true || argv.includes("--debug");
+    if (debug) io.err(stackOf(error));
+    // serve and dev keep their historical prefix `ftpkit:`; the other commands name themselves.
+    const name = running?.name();
+    const prefix = name === undefined || name === "serve" || name === "dev" ? "ftpkit" : `ftpkit ${name}`;
     if (error instanceof UsageError) {
-      io.err(`ftpkit: ${error.message}`);
+      io.err(`${prefix}: ${error.message}`);
       return EXIT.usage;
     }
-    const cause = (error as { cause?: { message?: string } }).cause;
-    io.err(`ftpkit: ${e.message ?? String(error)}${cause?.message ? `: ${cause.message}` : ""}`);
-    return EXIT.failure;
+    if (error instanceof CliError) {
+      io.err(`${prefix}: ${error.message}`);
+      return error.exitCode;
+    }
+    if (name === "serve" || name === "dev") {
+      const cause = (error as { cause?: { message?: string } }).cause;
+      io.err(`ftpkit: ${e.message ?? String(error)}${cause?.message ? `: ${cause.message}` : ""}`);
+      return EXIT.failure;
+    }
+    const explained = explain(error, name ?? "ftpkit");
+    io.err(`${prefix}: ${explained.message}`);
+    return explained.exitCode;
   }
+}
+
+/** The error's stack and its causes' (`--debug`). */
+function stackOf(error: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current !== undefined && depth < 5; depth++) {
+    parts.push(current instanceof Error ? (current.stack ?? current.message) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+    if (current !== undefined) parts.push("Caused by:");
+  }
+  return parts.join("\n");
 }

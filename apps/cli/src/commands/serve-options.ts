@@ -1,0 +1,112 @@
+/**
+ * The `ftpkit serve` options beyond host, port, user and password (which cli.ts declares):
+ * `--users FILE`, `--anonymous` and `--write`, `--passive-ports`, `--advertise`, and
+ * `--config FILE`, whose values fill in every option not given on the command line.
+ */
+import type { Command } from "commander";
+import { InvalidArgumentError } from "commander";
+import { globalFlags } from "../context.js";
+import { type CliIo, envOf } from "../io.js";
+import type { ServeOptions } from "../serve.js";
+import { loadServeConfig, passivePortsSchema } from "../serve-config.js";
+import { examples } from "./common.js";
+
+function parsePassivePorts(value: string): [number, number] {
+  const result = passivePortsSchema.safeParse(value);
+  if (!result.success) throw new InvalidArgumentError("a port range LOW-HIGH, for example 50000-50100");
+  return result.data;
+}
+
+/** Where `--config` values go: the option's attribute name (commander's camelCase). */
+const CONFIG_TO_OPTION: Readonly<Record<string, string>> = {
+  host: "host",
+  port: "port",
+  user: "user",
+  password: "password",
+  users: "users",
+  anonymous: "anonymous",
+  write: "write",
+  readOnly: "readOnly",
+  passivePorts: "passivePorts",
+  advertise: "advertise",
+  tls: "tls",
+  cert: "cert",
+  key: "key",
+  implicitPort: "implicitPort",
+  quiet: "quiet",
+};
+
+/** Adds the options to the `serve` command made in cli.ts. */
+export function extendServe(serve: Command): void {
+  serve
+    .option("--users <file>", "a users file (JSON or YAML, hashed passwords: ftpkit hash-password)")
+    .option("--anonymous", "let anonymous users in (user anonymous or ftp, any password), read-only")
+    .option("--write", "with --anonymous: let anonymous users upload, delete and rename too")
+    .option(
+      "--passive-ports <low-high>",
+      "passive data ports, e.g. 50000-50100 (open them in your firewall)",
+      parsePassivePorts,
+    )
+    .option("--advertise <address>", "IPv4 address (or host name) PASV replies give, for NAT and cloud hosts")
+    .option("--config <file>", "read options from a JSON or YAML file (command-line options win)")
+    .addHelpText(
+      "after",
+      `${examples(
+        "ftpkit serve ./site                                   # 127.0.0.1:2121, generated password",
+        "ftpkit serve ./pub --anonymous --host 0.0.0.0 --port 21",
+        "ftpkit serve --users users.yaml --passive-ports 50000-50100 --advertise ftp.example.com ./data",
+        "FTPKIT_PASSWORD=s3cret ftpkit serve --user alice ./share",
+        "ftpkit serve --config ftpkit.yaml",
+      )}
+
+The password may also come from the environment variable FTPKIT_PASSWORD (so it is not in
+the shell history or the process list). A config file holds the same options as keys
+(dir, host, port, user, password, users, anonymous, write, readOnly, passivePorts,
+advertise, tls, cert, key, implicitPort, quiet).`,
+    )
+    .hook("preAction", async (command) => {
+      const file = command.opts<{ config?: string }>().config;
+      if (file === undefined) return;
+      const config = await loadServeConfig(file);
+      for (const [key, value] of Object.entries(config)) {
+        if (value === undefined) continue;
+        if (key === "dir") {
+          // The DIR argument, unless given on the command line.
+          if (command.args.length === 0) command.processedArgs[0] = value;
+          continue;
+        }
+        const option = CONFIG_TO_OPTION[key];
+        if (option === undefined) continue;
+        const source = command.getOptionValueSource(option);
+        if (source === "cli" || source === "env") continue;
+        command.setOptionValueWithSource(option, value, "config");
+      }
+    });
+}
+
+/**
+ * The ServeOptions fields from these options, FTPKIT_PASSWORD and `-q`: pass them to
+ * `serve()` along with host, port, user and password.
+ */
+export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOptions> {
+  const o = command.opts<{
+    password?: string;
+    users?: string;
+    anonymous?: boolean;
+    write?: boolean;
+    passivePorts?: [number, number];
+    advertise?: string;
+    quiet?: boolean;
+  }>();
+  const envPassword = o.password === undefined ? envOf(io)["FTPKIT_PASSWORD"] : undefined;
+  const quiet = o.quiet === true || globalFlags(command).quiet;
+  return {
+    ...(envPassword === undefined || envPassword === "" ? {} : { password: envPassword, passwordFromEnv: true }),
+    ...(o.users === undefined ? {} : { usersFile: o.users }),
+    ...(o.anonymous === true ? { anonymous: true } : {}),
+    ...(o.write === true ? { write: true } : {}),
+    ...(o.passivePorts === undefined ? {} : { passivePorts: o.passivePorts }),
+    ...(o.advertise === undefined ? {} : { advertise: o.advertise }),
+    ...(quiet ? {} : { log: (line: string) => io.out(line) }),
+  };
+}
