@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { serveAccessOptions } from "./commands/serve-options.js";
-import { dev } from "./dev.js";
+import { DEFAULT_WEB_PORT, dev } from "./dev.js";
 import { CliError } from "./errors.js";
 import { EXIT, EXIT_TABLE } from "./exit-codes.js";
 import { explain } from "./failure.js";
@@ -64,22 +64,39 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
     );
   program
     .command("dev")
-    .description("local development: the bundled server on a folder, with printed credentials")
+    .description("local development: the bundled server on a folder, with printed credentials, and the web demo")
     .argument("[dir]", "FTP root, created when missing", "ftpkit-dev")
     .option("--host <host>", "address to listen on", "127.0.0.1")
     .option("--port <port>", "FTP port (0 picks a free one)", parsePort, 2121)
-    .action(async (dir: string, o: { host: string; port: number }) => {
-      const running = await dev({ dir, host: o.host, port: o.port });
-      io.out("ftpkit dev");
-      io.out(`  FTP root   ${running.root}`);
-      io.out(`  FTP server ${running.url}`);
-      io.out(`  user ${running.user}, password ${running.password}`);
-      io.out("Press Ctrl-C to stop.");
-      onServe?.(running);
-      await io.untilStopped();
-      await running.stop();
-      io.out("Stopped.");
-    });
+    .option("--web-port <port>", "web demo port on 127.0.0.1 (0 picks a free one)", parsePort, DEFAULT_WEB_PORT)
+    .option("--no-web", "do not start the web demo")
+    .option(
+      "--web-allow <host:port,...>",
+      "more FTP servers the web demo may connect to (default: the bundled server only)",
+      (value: string, previous: string[] = []) => [...previous, ...value.split(",").filter(Boolean)],
+    )
+    .action(
+      async (dir: string, o: { host: string; port: number; webPort: number; web: boolean; webAllow?: string[] }) => {
+        const running = await dev({
+          dir,
+          host: o.host,
+          port: o.port,
+          webPort: o.web ? o.webPort : false,
+          ...(o.webAllow === undefined ? {} : { webAllow: o.webAllow }),
+        });
+        io.out("ftpkit dev");
+        io.out(`  FTP root   ${running.root}`);
+        io.out(`  FTP server ${running.url}`);
+        io.out(`  user ${running.user}, password ${running.password}`);
+        if (running.web !== undefined) io.out(`  Web demo   ${running.web.url}`);
+        else if (running.webUnavailable !== undefined) io.out(`  Web demo   not started: ${running.webUnavailable}`);
+        io.out("Press Ctrl-C to stop.");
+        onServe?.(running);
+        await io.untilStopped();
+        await running.stop();
+        io.out("Stopped.");
+      },
+    );
   registerCommands(program, io);
   return program;
 }
