@@ -33,6 +33,12 @@ export const S3_ERROR_KINDS: Readonly<Record<string, StorageErrorKind>> = Object
   OperationAborted: "busy",
   ConcurrentModification: "busy",
   PreconditionFailed: "busy",
+  SignatureDoesNotMatch: "io",
+  InvalidAccessKeyId: "io",
+  InvalidToken: "io",
+  ExpiredToken: "io",
+  AuthorizationHeaderMalformed: "io",
+  RequestTimeTooSkewed: "io",
 });
 
 /** What an SDK error looks like: a name (the S3 code) and the HTTP status in `$metadata`. */

@@ -42,7 +42,7 @@ export interface SinkTarget {
 /**
  * A fresh upload through `@aws-sdk/lib-storage`'s `Upload`, fed by a PassThrough: parts of
  * `partSize` go out while the client still sends, at most `queueSize` at a time, so the memory
- * held is about `(queueSize + 1) × partSize` whatever the file's size. An upload smaller than
+ * held is about `(queueSize + 2) × partSize` whatever the file's size. An upload smaller than
  * one part becomes a single PutObject when it completes. Nothing is visible under the key
  * before `complete()`.
  */
@@ -110,7 +110,7 @@ export interface SourceObject {
  * Every part but the last must be at least 5 MiB. A range of the old object of 5 MiB or more
  * is copied inside S3 (UploadPartCopy): none of its bytes pass through this process. A smaller
  * one is read (ranged GET, at most 5 MiB) and sent with the new bytes, and so is the start of a
- * range that must fill up a part begun with new bytes. Memory: about `(queueSize + 1) ×
+ * range that must fill up a part begun with new bytes. Memory: about `(queueSize + 2) ×
  * partSize`, as for a fresh upload. When the result is smaller than one part, it is one
  * PutObject instead.
  */

@@ -128,6 +128,7 @@ export async function putEmpty(environment: Available, bucket: string, keys: rea
       "curl",
       [
         "--silent",
+        "--path-as-is", // keys such as `a/./b` or `a//b` as they are
         "--show-error",
         "--parallel",
         "--parallel-max",
