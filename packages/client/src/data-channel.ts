@@ -75,6 +75,8 @@ type SecureData = (socket: Socket, start: TransferStart) => Promise<{ socket: TL
 
 export class DataChannel {
   private socketValue: Socket | undefined;
+  /** FTPS: the TCP socket under the TLS one (a reset goes there: a TLSSocket cannot reset). */
+  private tcpSocket: Socket | undefined;
   private readonly pending: Promise<Socket>;
   private readonly cleanup: () => void;
   private reader: DataReader | undefined;
@@ -116,6 +118,7 @@ export class DataChannel {
         // Until the 1yz the socket has no reader; a reset then must not be an unhandled
         // 'error' (startTls reports the dead socket as a failed handshake).
         socket.on("error", () => {});
+        this.tcpSocket = socket;
         const start = await gate.promise;
         const handshake = deferred<void>();
         this.handshake = handshake.promise;
@@ -221,9 +224,11 @@ export class DataChannel {
     this.reader = undefined;
     this.gate?.reject(new FtpConnectionError("FTP_ERR_DATA_CONNECTION", "the data connection was closed"));
     const socket = this.socketValue;
-    if (reset && socket !== undefined && !socket.destroyed) socket.resetAndDestroy();
+    const tcp = this.tcpSocket ?? socket;
+    if (reset && tcp !== undefined && !tcp.destroyed) tcp.resetAndDestroy();
     this.cleanup();
     socket?.destroy();
+    this.tcpSocket?.destroy();
   }
 
   private attach(socket: Socket): void {

@@ -9,6 +9,7 @@ import { constants } from "node:crypto";
 import diagnosticsChannel from "node:diagnostics_channel";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { FaultServer, FaultServerOptions, FaultTlsOptions } from "./__tests__/fault-server.js";
 import { collector, FAST, faultServer, onCleanup, random, sha256, tempDir } from "./__tests__/helpers.js";
@@ -489,6 +490,48 @@ describe("reconnect, pool, diagnostics", () => {
       ["PROT P", true],
     ]);
     expect(seen.commands.every((m) => !m.command.includes("secret"))).toBe(true);
+  });
+
+  it.each(["passive", "active"] as const)(
+    "%s: abort during a protected upload: the TLS data connection is reset, ABOR, the connection is reused",
+    async (mode) => {
+      const server = await tlsServer();
+      const client = await connectTls(server, { mode });
+      const controller = new AbortController();
+      const reason = new Error("stop the upload");
+      let sent = 0;
+      const source = new Readable({
+        read() {
+          sent += 16_384;
+          if (sent > 200_000) controller.abort(reason);
+          setTimeout(() => this.push(Buffer.alloc(16_384, 1)), 5);
+        },
+      });
+      await expect(client.upload(source, "u.bin", { signal: controller.signal })).rejects.toBe(reason);
+      expect(server.sent("ABOR")).toEqual(["ABOR"]);
+      expect(await client.pwd()).toBe("/");
+      const sink = collector();
+      await client.download("small.txt", sink);
+      expect(sink.data().toString()).toBe("hello over TLS\n");
+      expect(server.connections).toBe(1);
+    },
+  );
+
+  it("a failing upload source: the TLS data connection is reset and the error surfaces", async () => {
+    const server = await tlsServer();
+    const client = await connectTls(server);
+    const failure = new Error("disk on fire");
+    let sent = 0;
+    const source = new Readable({
+      read() {
+        sent += 1;
+        if (sent === 5) this.destroy(failure);
+        else setTimeout(() => this.push(Buffer.alloc(16_384, 2)), 2);
+      },
+    });
+    await expect(client.upload(source, "fail.bin")).rejects.toBe(failure);
+    expect(await client.pwd()).toBe("/");
+    expect(server.connections).toBe(1);
   });
 
   it("abort during a protected download: ABOR, and the connection is reused", async () => {
