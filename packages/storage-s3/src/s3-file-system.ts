@@ -70,6 +70,12 @@ export interface S3FileSystemOptions {
   /** Most objects a directory rename may move; above it, `too-large`. Default 10,000. */
   readonly maxRenameObjects?: number;
   /**
+   * Objects larger than this (bytes) are copied (rename, MFMT) as a multipart upload of
+   * UploadPartCopy parts instead of one CopyObject: 5 GiB, S3's CopyObject limit, by default;
+   * lower it for a store with a smaller limit. At least 5 MiB.
+   */
+  readonly multipartCopyThreshold?: number;
+  /**
    * Part size of multipart uploads, in bytes: at least 5 MiB (S3's minimum). Up to 10,000
    * parts make an object, so this caps the size of a streamed upload at 10,000 × partSize
    * (5 MiB: about 48 GiB). Default 5 MiB.
@@ -174,6 +180,7 @@ export class S3FileSystem implements FileSystem {
   private readonly ownsClient: boolean;
   private readonly maxRenameBytes: number;
   private readonly maxRenameObjects: number;
+  private readonly multipartCopyThreshold: number;
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly maxZeroFillBytes: number;
@@ -191,6 +198,13 @@ export class S3FileSystem implements FileSystem {
     this.keys = new KeyMap(this.prefix);
     this.maxRenameBytes = nonNegative("maxRenameBytes", options.maxRenameBytes ?? GiB);
     this.maxRenameObjects = nonNegative("maxRenameObjects", options.maxRenameObjects ?? 10_000);
+    this.multipartCopyThreshold = nonNegative(
+      "multipartCopyThreshold",
+      options.multipartCopyThreshold ?? MAX_PART_SIZE,
+    );
+    if (this.multipartCopyThreshold < MIN_PART_SIZE || this.multipartCopyThreshold > MAX_PART_SIZE) {
+      throw new RangeError("multipartCopyThreshold must be between 5 MiB and 5 GiB");
+    }
     this.partSize = nonNegative("partSize", options.partSize ?? 5 * MiB);
     if (this.partSize < MIN_PART_SIZE || this.partSize > MAX_PART_SIZE) {
       throw new RangeError("partSize must be between 5 MiB and 5 GiB");
@@ -749,7 +763,8 @@ export class S3FileSystem implements FileSystem {
 
   /**
    * A server-side copy with new metadata (`MetadataDirective: REPLACE`; the content type is
-   * kept): CopyObject up to 5 GiB, a multipart copy (UploadPartCopy, 1 GiB parts) above.
+   * kept): CopyObject up to `multipartCopyThreshold`, a multipart copy above (UploadPartCopy
+   * parts of the threshold, at most 1 GiB, `queueSize` at once).
    */
   private async copyObject(
     fromKey: string,
@@ -759,7 +774,7 @@ export class S3FileSystem implements FileSystem {
     path: string,
   ): Promise<void> {
     const source = copySource(this.bucket, fromKey);
-    if (info.size <= MAX_PART_SIZE) {
+    if (info.size <= this.multipartCopyThreshold) {
       await this.send("copy", path, () =>
         this.client.send(
           new CopyObjectCommand({
@@ -787,7 +802,7 @@ export class S3FileSystem implements FileSystem {
     );
     const uploadId = created.UploadId;
     try {
-      const pieceSize = Math.max(GiB, Math.ceil(info.size / MAX_PARTS));
+      const pieceSize = Math.max(Math.min(this.multipartCopyThreshold, GiB), Math.ceil(info.size / MAX_PARTS));
       const pieces = Math.ceil(info.size / pieceSize);
       const parts: CompletedPart[] = [];
       for (let i = 0; i < pieces; i += this.queueSize) {

@@ -399,6 +399,31 @@ if ("unavailable" in environment) {
       expect(await listNames(fs, "/into/dst")).toEqual(["empty", "implicit", "sub", "top"]);
     }, 60_000);
 
+    it("copies objects above multipartCopyThreshold in UploadPartCopy parts (rename and MFMT)", async () => {
+      const data = randomBytes(12 * MiB + 5);
+      await writeFile(fs, "/big.bin", data);
+      const client = createTestClient(context.environment);
+      const counts = countCommands(client);
+      const small = make({ client, multipartCopyThreshold: 5 * MiB });
+      try {
+        const mtime = new Date("2020-06-07T08:09:10Z");
+        await small.setModifiedTime("/big.bin", mtime);
+        await small.rename("/big.bin", "/moved.bin");
+        expect(counts.get("UploadPartCopyCommand")).toBe(6); // three 5 MiB pieces, twice
+        expect(counts.get("CopyObjectCommand") ?? 0).toBe(0);
+      } finally {
+        client.destroy();
+      }
+      expect(await keys()).toEqual(["moved.bin"]);
+      expect((await fs.stat("/moved.bin")).modifiedAt).toEqual(new Date("2020-06-07T08:09:10Z"));
+      expect(sha256(await readFile(fs, "/moved.bin"))).toBe(sha256(data));
+      const head = await context.client.send(
+        new HeadObjectCommand({ Bucket: context.bucket, Key: `${prefix}moved.bin` }),
+      );
+      expect(head.ETag).toMatch(/-3"$/);
+      expect(await openMultipartUploads(context.client, context.bucket, prefix)).toEqual([]);
+    }, 60_000);
+
     it("refuses a directory above maxRenameBytes or maxRenameObjects with too-large, changing nothing", async () => {
       await fs.mkdir("/d");
       await writeFile(fs, "/d/a", randomBytes(600));
