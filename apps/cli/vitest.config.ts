@@ -1,3 +1,7 @@
 import { ftpkitProject } from "../../tools/vitest-project.js";
 
-export default ftpkitProject("ftpkit");
+// The process tests run the bundled `ftpkit` binary, built once per run by the global setup.
+export default ftpkitProject("ftpkit", {
+  globalSetup: ["./src/__tests__/global-setup.ts"],
+  hookTimeout: 120_000,
+});

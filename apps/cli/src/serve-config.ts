@@ -123,7 +123,9 @@ export async function loadServeConfig(file: string): Promise<ServeConfig> {
   try {
     parsed = parseYaml(text);
   } catch (cause) {
-    const first = String((cause as Error).message).split("\n")[0];
+    const first = String((cause as Error).message)
+      .split("\n")[0]
+      ?.replace(/:$/, "");
     throw new CliUsageError(`config ${file}: not valid JSON or YAML: ${first}`, { cause });
   }
   return validateServeConfig(parsed, file);

@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
+import { examples } from "./common.js";
 import { registerMkdir, registerMv, registerRm } from "./files.js";
 import { registerHashPassword } from "./hash-password.js";
 import { registerLs, registerStat } from "./ls.js";
@@ -22,6 +23,13 @@ export function registerCommands(program: Command, io: CliIo): void {
   for (const command of program.commands) command.configureHelp({ showGlobalOptions: true });
   const serve = program.commands.find((c) => c.name() === "serve");
   if (serve !== undefined) extendServe(serve);
+  // `dev` is declared in cli.ts by its owner; its example is added here so every command has one.
+  program.commands
+    .find((c) => c.name() === "dev")
+    ?.addHelpText(
+      "after",
+      examples("pnpm dev                     # from a clone of the repository", "ftpkit dev ./playground --port 2121"),
+    );
   registerLs(program, io);
   registerGet(program, io);
   registerPut(program, io);

@@ -1,0 +1,4 @@
+import { vsftpd } from "../__tests__/targets.js";
+import { urlCommandSuite } from "../__tests__/url-command-suite.js";
+
+urlCommandSuite("URL commands against vsftpd", vsftpd);
