@@ -114,9 +114,8 @@ export interface ResolvedOptions {
   readonly secureOptions: Readonly<SecureOptions>;
   /** PROT P (`private`) or PROT C (`clear`); `clear` without FTPS. */
   readonly dataProtection: "private" | "clear";
-  /** @internal One TLS context for every connection of the client (and of its pools). */
+  /** The TLS context built from `secureOptions` once, for every connection of the client (and of its pools). */
   readonly secureContext: tls.SecureContext | undefined;
-  /** @internal */
   readonly transport: Transport;
 }
 
