@@ -49,8 +49,8 @@ const GiB = 1024 * MiB;
 export interface S3FileSystemOptions {
   /**
    * The S3 client, or the configuration to create one. A configuration gets the settings every
-   * S3-compatible store needs (override any of them): region `us-east-1`, `forcePathStyle: true`
-   * when an `endpoint` is given, `requestChecksumCalculation` and `responseChecksumValidation`
+   * S3-compatible store needs (override any of them): with an `endpoint`, region `us-east-1` and
+   * `forcePathStyle: true`; always `requestChecksumCalculation` and `responseChecksumValidation`
    * `WHEN_REQUIRED` (Ceph RGW and older MinIO reject the SDK's default streamed checksums), and
    * keep-alive sockets, up to 256 at once. A client you pass in is used as it is: create it
    * with those settings, and share one client between the file systems of many accounts.
@@ -218,7 +218,7 @@ export class S3FileSystem implements FileSystem {
     }
     this.listMetadata = listTimes === "metadata";
     this.conditionalWrites = options.conditionalWrites ?? true;
-    if (options.client instanceof S3Client) {
+    if (isClient(options.client)) {
       this.client = options.client;
       this.ownsClient = false;
     } else {
@@ -905,10 +905,28 @@ export class S3FileSystem implements FileSystem {
   }
 }
 
+/** An S3Client, also one from another copy of @aws-sdk/client-s3 (where `instanceof` fails). */
+function isClient(value: S3Client | S3ClientConfig | undefined): value is S3Client {
+  return (
+    value instanceof S3Client ||
+    (typeof value === "object" &&
+      value !== null &&
+      typeof (value as { send?: unknown }).send === "function" &&
+      typeof (value as { middlewareStack?: unknown }).middlewareStack === "object")
+  );
+}
+
+/**
+ * The settings S3-compatible stores need, under the caller's own. With an `endpoint` (not AWS):
+ * region `us-east-1` (what RGW and MinIO expect unless configured otherwise) and path-style
+ * URLs. Always: checksums only where an operation requires them (Ceph 16 rejects the SDK's
+ * default aws-chunked uploads with trailing checksums: 411 MissingContentLength).
+ */
 function clientConfig(config: S3ClientConfig): S3ClientConfig {
+  const custom = config.endpoint !== undefined;
   return {
-    region: "us-east-1",
-    forcePathStyle: config.endpoint !== undefined,
+    ...(custom ? { region: "us-east-1" } : {}),
+    forcePathStyle: custom,
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
     requestHandler: {
