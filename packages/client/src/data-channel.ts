@@ -12,7 +12,7 @@
  *   server refuses EPRT, and accept only a connection from the control peer (RFC 2577 §3).
  *
  * FTPS with PROT P: the client is the TLS client on the data connection in both modes
- * (RFC 4217 §10.2), and it starts the handshake once the server's 1yz reply arrived, as
+ * (RFC 4217 §7), and it starts the handshake once the server's 1yz reply arrived, as
  * Python's ftplib does: pyftpdlib drops a data connection on which the handshake starts before
  * the transfer command was read, and every server sends its 1yz before its side of the
  * handshake (vsftpd, ProFTPD, pure-ftpd, pyftpdlib, ftpkit). The handshake offers the control
@@ -266,7 +266,7 @@ export class DataChannel {
 }
 
 /**
- * With PROT P: the TLS client handshake for a data connection (RFC 4217 §10.2: also on an
+ * With PROT P: the TLS client handshake for a data connection (RFC 4217 §7: also on an
  * accepted, active-mode one), resuming the control connection's newest session.
  */
 function secureData(connection: Connection, signal: AbortSignal | undefined): SecureData | undefined {

@@ -388,6 +388,17 @@ describe("no silent downgrade", () => {
     expect(server.sent("EPSV")).toEqual([]);
   });
 
+  it("implicit FTPS: a refused PROT P is not fatal (PROT P is implicit FTPS's default), data stays protected", async () => {
+    const server = await tlsServer(
+      { implicit: true },
+      { script: { PROT: (ctx) => ctx.reply(502, "PROT not needed on implicit FTPS") } },
+    );
+    const client = await connectTls(server);
+    await roundTrip(client);
+    expect(server.tlsData.length).toBe(3);
+    expect(server.tlsData.every((d) => d.resumed)).toBe(true);
+  });
+
   it("PROT C refused when clear data was asked for: FTP_ERR_TLS_REFUSED", async () => {
     const server = await tlsServer({}, { script: { PROT: (ctx) => ctx.reply(536, "PROT C not allowed") } });
     const error = await Client.connect(secureOptions(server, { dataProtection: "clear" })).catch((e: unknown) => e);

@@ -16,8 +16,8 @@ import { sleep } from "../internal/abort.js";
 const HANDSHAKE_GRACE = 250;
 
 /**
- * Replies with which servers refuse a data connection: 522 (RFC 4217 §12.4 "SSL connection
- * failed": vsftpd's "session reuse required", pyftpdlib, ftpkit), 425 (ProFTPD) and 426.
+ * Replies with which servers refuse a data connection: 522 ("SSL connection failed": vsftpd's
+ * "session reuse required", pyftpdlib, ftpkit), 425 (ProFTPD) and 426.
  */
 const REFUSALS: ReadonlySet<number> = new Set([425, 426, 522]);
 

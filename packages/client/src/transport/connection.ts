@@ -141,16 +141,20 @@ async function login(connection: Connection, signal: AbortSignal | undefined): P
 }
 
 /**
- * RFC 4217 §8-9: PBSZ 0, then PROT P (or C). PBSZ's reply is not checked: a server that
+ * RFC 4217 (RFC 2228's PBSZ and PROT): PBSZ 0, then PROT P (or C). PBSZ's reply is not checked: a server that
  * needs it refuses PROT without it, and PROT's reply decides.
  * @throws FtpTlsError `FTP_ERR_TLS_REFUSED` when PROT is refused: the client does not
  *   silently move files in the clear when protection was asked for (nor the other way round).
+ *   Implicit FTPS is the exception for PROT P, which is its default anyway.
  */
 async function protectData(connection: Connection, signal: AbortSignal | undefined): Promise<void> {
   const level = connection.options.dataProtection;
   await connection.control.request("PBSZ", "0", signal);
   const result = await connection.control.request("PROT", level === "private" ? "P" : "C", signal);
-  if (result.outcome !== "success") {
+  // Implicit FTPS starts with PROT P in effect (MS-FTPS §3.2.5.1, which even tells clients
+  // not to send it): a server that refuses the redundant PROT P still protects the data.
+  const implicitDefault = connection.options.secure === "implicit" && level === "private";
+  if (result.outcome !== "success" && !implicitDefault) {
     const command = redactCommand(result.command);
     throw new FtpTlsError(
       "FTP_ERR_TLS_REFUSED",

@@ -4,11 +4,12 @@
  *
  * Theory of operation:
  * Rule 1: the client is the TLS client on every connection, control and data, whichever
- *         side opened the TCP connection (RFC 4217 §10.2: "the FTP client MUST be the TLS
+ *         side opened the TCP connection (RFC 4217 §7: "the FTP client MUST be the TLS
  *         client"; active-mode data connections included).
  * Rule 2: every data connection offers the control connection's TLS session, so servers
  *         that require reuse (vsftpd's `require_ssl_reuse=YES`, ProFTPD's default, ftpkit's
- *         server) accept it and know it comes from the same client (RFC 4217 §10.2).
+ *         server) accept it and know it comes from the same client: no one else can steal the
+ *         data connection (RFC 4217's security considerations).
  * Rule 3: the session offered is the newest one received. TLS 1.3 sends tickets after the
  *         handshake (a session taken at 'secureConnect' has none and resumes nothing), and
  *         servers send fresh ones on resumed data connections; each 'session' event replaces
@@ -18,7 +19,7 @@
  * Rule 4: when no session has arrived (a server that sends no tickets), the data connection
  *         makes a full handshake, which servers that do not insist on reuse accept; a server
  *         that does refuse it is reported as FTP_ERR_TLS_SESSION_NOT_RESUMED (see
- *         transfer/tls-refusal.ts), never as a mystery 522.
+ *         transfer/tls-failure.ts), never as a mystery 522.
  */
 import net from "node:net";
 import { performance } from "node:perf_hooks";
