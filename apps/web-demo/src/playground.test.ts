@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { createContext, runInContext } from "node:vm";
 import { build } from "vite";
 import { describe, expect, it } from "vitest";
-import { runLoginScenario } from "./playground.js";
+import { hexBytes, Playground, parseLine, runLoginScenario, runScenario, SCENARIOS, wireText } from "./playground.js";
 
 describe("protocol playground", () => {
   it("runs a whole login and download conversation in memory", () => {
@@ -65,5 +65,64 @@ describe("protocol playground", () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it("runs each scenario to its end, both machines agreeing", () => {
+    const lastLines: Record<string, string[]> = {};
+    for (const scenario of SCENARIOS) {
+      const { playground, error } = runScenario(scenario.id);
+      expect(error, scenario.id).toBeUndefined();
+      const snap = playground.snapshot();
+      lastLines[scenario.id] = snap.wire.slice(-3).map((w) => `${w.channel}:${w.from}:${wireText(w)}`);
+      expect(snap.server.loggedIn).toBe(true);
+    }
+    expect(lastLines["login"]).toEqual([
+      'control:server:257 "/" is the current directory.',
+      "control:client:QUIT",
+      "control:server:221 Goodbye.",
+    ]);
+    expect(lastLines["passive-download"]).toEqual([
+      "data:server:Hello from ftpkit!\n",
+      "control:client:QUIT",
+      "control:server:221 Goodbye.",
+    ]);
+    expect(lastLines["resume"]?.[0]).toBe("data:server:NOPQRSTUVWXYZ\n");
+    expect(lastLines["abort"]).toEqual([
+      "control:server:226 ABOR successful.",
+      "control:client:NOOP",
+      "control:server:200 NOOP ok.",
+    ]);
+  });
+
+  it("holds a transfer open until ABOR or finish, and explains refused input", () => {
+    const p = new Playground({ holdTransfers: true });
+    expect(p.run("USER demo")).toEqual({ ok: true });
+    expect(p.run("PASS demo")).toEqual({ ok: true });
+    expect(p.run("EPSV")).toEqual({ ok: true });
+    expect(p.run("RETR welcome.txt")).toEqual({ ok: true });
+    expect(p.snapshot()).toMatchObject({ held: true, client: { transfer: "RETR welcome.txt", idle: false } });
+    expect(p.run("PWD")).toEqual({ ok: false, error: "can't send PWD while RETR awaits its reply" });
+    expect(p.finishTransfer()).toEqual({ ok: true });
+    expect(p.snapshot().held).toBe(false);
+    expect(p.snapshot().wire.at(-1)).toMatchObject({ channel: "data", from: "server" });
+    expect(p.run("TYPE I")).toEqual({ ok: true });
+    expect(p.run("EPSV")).toEqual({ ok: true });
+    expect(p.run("STOR up.txt")).toEqual({ ok: true });
+    expect(p.finishTransfer()).toEqual({ ok: true });
+    expect(p.run("SIZE up.txt")).toEqual({ ok: true });
+    expect(
+      wireText(p.snapshot().wire.at(-1) ?? { seq: 0, from: "server", channel: "control", bytes: new Uint8Array() }),
+    ).toBe("213 30");
+    expect(p.run("QUIT")).toEqual({ ok: true });
+    expect(p.run("NOOP")).toEqual({ ok: false, error: "The connection is closed: reset to start again." });
+  });
+
+  it("parses typed lines and shows bytes", () => {
+    expect(parseLine("retr a b.txt")).toEqual({ verb: "RETR", argument: "a b.txt" });
+    expect(parseLine("NOOP")).toEqual({ verb: "NOOP", argument: undefined });
+    expect(parseLine("")).toBe("Type a command, for example USER demo.");
+    expect(parseLine("HELLO")).toBe("HELLO is not an FTP command this core knows.");
+    expect(hexBytes(new TextEncoder().encode("PWD\r\n"))).toBe("50 57 44 0d 0a");
+    expect(hexBytes(new Uint8Array(60), 4)).toBe("00 00 00 00 … (60 bytes)");
   });
 });

@@ -1,5 +1,5 @@
 /** Turns what the client throws into one plain sentence for the page (never a credential). */
-import { FtpConnectionError, FtpError, FtpTimeoutError } from "@ftpkit/client";
+import { FtpConnectionError, FtpError, FtpTimeoutError, FtpTlsError } from "@ftpkit/client";
 import { describeReplyCode } from "@ftpkit/protocol";
 import type { ApiError, ErrorKind } from "../shared/api.js";
 
@@ -78,6 +78,16 @@ export function toGatewayError(error: unknown, action: string): GatewayError {
       `Could not ${action}: the server answered ${error.code}, ${info.meaning.replace(/\.$/, "").toLowerCase()}${text}.`,
       error.code,
     );
+  }
+  if (FtpTlsError.isInstance(error)) {
+    const words: Record<string, string> = {
+      FTP_ERR_TLS_CERT: `the server's TLS certificate is not trusted${error.tlsCode ? ` (${error.tlsCode})` : ""}`,
+      FTP_ERR_TLS_HANDSHAKE: "the TLS handshake failed",
+      FTP_ERR_TLS_REFUSED: "the server does not offer TLS (AUTH TLS was refused); try plain FTP",
+      FTP_ERR_TLS_SESSION_NOT_RESUMED: "the server refused a data connection that did not resume the TLS session",
+      FTP_ERR_TLS_INJECTION: "the server sent data in the clear right after TLS was agreed (a possible attack)",
+    };
+    return new GatewayError(502, "refused", `Could not ${action}: ${words[error.code] ?? "TLS failed"}.`);
   }
   if (FtpTimeoutError.isInstance(error)) {
     return new GatewayError(504, "timeout", `Could not ${action}: the server did not answer in time.`);

@@ -17,6 +17,7 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { ConnectionOptions as TlsConnectionOptions } from "node:tls";
 import { Client, type ConnectOptions, type FileInfo } from "@ftpkit/client";
 import { normalizeVirtualPath, virtualBasename } from "@ftpkit/protocol";
 import {
@@ -66,6 +67,11 @@ export interface DemoGatewayOptions {
   readonly maxSessions?: number;
   /** FTP client timeout in ms (connect, reply, data idle; default 15 s). */
   readonly clientTimeout?: number;
+  /**
+   * node:tls options for connections the page asks to protect (explicit TLS), e.g. `ca`
+   * with a self-signed server certificate. Default: the system's trusted CAs.
+   */
+  readonly secureOptions?: Omit<TlsConnectionOptions, "host" | "port" | "socket" | "session">;
 }
 
 export interface DemoGateway {
@@ -209,7 +215,7 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
     () => {
       const now = Date.now();
       for (const session of sessions.values()) {
-        if (now - session.lastSeen > sessionTtl) void endSession(session, "Your session expired. Connect again.");
+        if (session.expired(sessionTtl, now)) void endSession(session, "Your session expired. Connect again.");
         else session.ping();
       }
     },
@@ -220,7 +226,7 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
   function sessionOf(req: IncomingMessage): DemoSession | undefined {
     const id = parseCookies(req.headers.cookie).get(cookieName);
     const session = id === undefined ? undefined : sessions.get(id);
-    if (session !== undefined && Date.now() - session.lastSeen > sessionTtl) {
+    if (session?.expired(sessionTtl)) {
       void endSession(session, "Your session expired. Connect again.");
       return undefined;
     }
@@ -267,6 +273,7 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
       ...(session.server === undefined ? {} : { server: session.server }),
       ...(session.user === undefined ? {} : { user: session.user }),
       ...(session.cwd === undefined ? {} : { cwd: session.cwd }),
+      ...(session.client === undefined ? {} : { secure: session.secure }),
       ...(presetInfo === undefined ? {} : { preset: presetInfo }),
       allowed,
       sessionTtl,
@@ -307,18 +314,21 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
       password: usePreset ? (preset?.password ?? "") : password,
       timeout: clientTimeout,
       retries: 1,
+      // Explicit FTPS: AUTH TLS, then PBSZ 0 / PROT P for the data connections.
+      secure,
+      ...(secure && options.secureOptions !== undefined
+        ? { secureOptions: options.secureOptions as ConnectOptions["secureOptions"] }
+        : {}),
     };
-    // FTPS is arriving in the client as `secure: true`; pass it through (the client refuses
-    // it in plain words until it supports it).
-    if (secure) (connectOptions as Record<string, unknown>)["secure"] = true;
     const client = await router.run(session, () => Client.connect(connectOptions));
     const cwd = await router.run(session, () => client.pwd()).catch(() => "/");
     session.client = client;
     session.server = `${host.includes(":") ? `[${host}]` : host}:${port}`;
     session.user = user;
     session.cwd = cwd;
+    session.secure = secure;
     session.emit({ type: "status", connected: true });
-    return { cwd, server: session.server, user };
+    return { cwd, server: session.server, user, secure };
   }
 
   async function upload(session: DemoSession, req: IncomingMessage, url: URL): Promise<UploadResponse> {
@@ -422,17 +432,37 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
     if (req.method === "GET" && url.pathname.startsWith("/api/download/")) {
       const session = sessionOf(req);
       if (session === undefined) throw new GatewayError(401, "no-session", "Your session expired. Connect again.");
-      session.touch();
-      await download(session, url.pathname.slice("/api/download/".length), res);
+      session.begin();
+      try {
+        await download(session, url.pathname.slice("/api/download/".length), res);
+      } finally {
+        session.end();
+      }
       return;
     }
     const session = authorized(req, url);
+    if (route === "GET /api/events") {
+      // An open stream is not activity: a forgotten tab still lets its session expire.
+      const last = Number(req.headers["last-event-id"] ?? url.searchParams.get("after") ?? 0);
+      session.addStream(res, Number.isFinite(last) ? last : 0);
+      return;
+    }
+    session.begin();
+    try {
+      await call(session, route, req, res, url);
+    } finally {
+      session.end();
+    }
+  }
+
+  async function call(
+    session: DemoSession,
+    route: string,
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+  ): Promise<void> {
     switch (route) {
-      case "GET /api/events": {
-        const last = Number(req.headers["last-event-id"] ?? url.searchParams.get("after") ?? 0);
-        session.addStream(res, Number.isFinite(last) ? last : 0);
-        return;
-      }
       case "POST /api/connect": {
         const body = await readJson(req);
         try {

@@ -38,6 +38,7 @@ export class DemoSession implements TranscriptSink {
   server: string | undefined;
   user: string | undefined;
   cwd: string | undefined;
+  secure = false;
   /** How the last data connection was opened (EPSV, PASV, ...), from the transcript. */
   dataMode: string | undefined;
   private seq = 0;
@@ -53,6 +54,24 @@ export class DemoSession implements TranscriptSink {
 
   touch(): void {
     this.lastSeen = Date.now();
+  }
+
+  /** Calls running now: a session is never idle while one runs (a long upload keeps it alive). */
+  private active = 0;
+
+  begin(): void {
+    this.active++;
+    this.touch();
+  }
+
+  end(): void {
+    this.active--;
+    this.touch();
+  }
+
+  /** Idle (no call running) for longer than `ttl` ms. */
+  expired(ttl: number, now = Date.now()): boolean {
+    return this.active === 0 && now - this.lastSeen > ttl;
   }
 
   hasToken(candidate: string | undefined): boolean {
@@ -175,6 +194,7 @@ export class DemoSession implements TranscriptSink {
     this.server = undefined;
     this.user = undefined;
     this.cwd = undefined;
+    this.secure = false;
     this.tickets.clear();
     if (client !== undefined) {
       let timer: NodeJS.Timeout | undefined;

@@ -30,6 +30,8 @@ export interface SessionInfo {
   readonly server?: string;
   readonly user?: string;
   readonly cwd?: string;
+  /** The connection is protected by TLS. */
+  readonly secure?: boolean;
   readonly preset?: PresetInfo;
   /** The `host:port` pairs this gateway may connect to (`host:*` for any port). */
   readonly allowed: readonly string[];
@@ -53,6 +55,7 @@ export interface ConnectResponse {
   readonly cwd: string;
   readonly server: string;
   readonly user: string;
+  readonly secure: boolean;
 }
 
 export type EntryType = "file" | "directory" | "symlink" | "other";

@@ -13,6 +13,7 @@ interface Connection {
   readonly server: string;
   readonly user: string;
   readonly cwd: string;
+  readonly secure: boolean;
   /** Bumped on every connect, so the browser starts over. */
   readonly generation: number;
 }
@@ -39,7 +40,13 @@ export function App({ api, search = "" }: AppProps) {
       setSessionError(undefined);
       setConnection((c) =>
         info.connected && info.server && info.user
-          ? { server: info.server, user: info.user, cwd: info.cwd ?? "/", generation: (c?.generation ?? 0) + 1 }
+          ? {
+              server: info.server,
+              user: info.user,
+              cwd: info.cwd ?? "/",
+              secure: info.secure ?? false,
+              generation: (c?.generation ?? 0) + 1,
+            }
           : undefined,
       );
     } catch (error) {
@@ -163,6 +170,7 @@ export function App({ api, search = "" }: AppProps) {
                 api={api}
                 server={connection.server}
                 user={connection.user}
+                secure={connection.secure}
                 initialPath={connection.cwd}
                 onDisconnect={() => void disconnect()}
                 onSessionLost={sessionLost}

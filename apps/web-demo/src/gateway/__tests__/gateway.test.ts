@@ -71,14 +71,14 @@ function liveMemory(): number {
   return m.heapUsed + m.arrayBuffers;
 }
 
-/** Samples `sample()` every 5 ms while `work` runs; returns the largest value seen. */
+/** Samples `sample()` every 20 ms while `work` runs; returns the largest value seen. */
 async function peakWhile(work: () => Promise<void>, sample: () => Promise<number> | number): Promise<number> {
   let peak = 0;
   let running = true;
   const sampler = (async () => {
     while (running) {
       peak = Math.max(peak, await sample());
-      await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, 20));
     }
   })();
   try {
@@ -376,10 +376,11 @@ describe("a session", () => {
     }
   });
 
-  it("expires after the idle time and closes its FTP connection", async () => {
+  it("expires after the idle time and closes its FTP connection, but not during a call", async () => {
+    const ttl = 1000;
     const g = await startDemoGateway({
       staticDir,
-      sessionTtl: 300,
+      sessionTtl: ttl,
       preset: { host: "127.0.0.1", port: ftp.port, user: ftp.user, password: ftp.password },
     });
     try {
@@ -389,9 +390,24 @@ describe("a session", () => {
       expect((await page.connect(ftp)).status).toBe(200);
       expect(g.sessionCount).toBe(1);
       const before = ftp.server.connectionCount;
-      await page.waitFor((e) => e.type === "status" && !e.connected, 3000);
+      // An upload that takes longer than the idle time (the page sends slowly) keeps the session.
+      const slow = new Readable({ read() {} });
+      const upload = httpRequest(g.port, "/api/upload?path=%2Fslow.txt", {
+        method: "PUT",
+        headers: page.headers({ "content-type": "application/octet-stream" }),
+        body: slow,
+      });
+      for (let i = 0; i < 5; i++) {
+        slow.push(Buffer.from(`part ${i}\n`));
+        await new Promise((r) => setTimeout(r, ttl / 2));
+      }
+      slow.push(null);
+      expect((await upload).status).toBe(200);
+      expect(g.sessionCount).toBe(1);
+      // Then nothing: it expires.
+      await page.waitFor((e) => e.type === "status" && !e.connected, 5 * ttl);
       expect(g.sessionCount).toBe(0);
-      await page.waitFor((e) => e.type === "reply" && e.code === 221, 3000);
+      await page.waitFor((e) => e.type === "reply" && e.code === 221, 5000);
       for (let i = 0; i < 100 && ftp.server.connectionCount >= before; i++) await new Promise((r) => setTimeout(r, 20));
       expect(ftp.server.connectionCount).toBe(before - 1);
       const res = await page.call("GET", "/api/list?path=/");
@@ -404,6 +420,42 @@ describe("a session", () => {
       page.close();
     } finally {
       await g.close();
+    }
+  });
+
+  it("connects with explicit TLS when asked, and says plainly when the certificate is not trusted", async () => {
+    const secureFtp = await startFtpServer("dev", "tls-Pa55word", { tls: true });
+    const certificate = secureFtp.server.certificate;
+    expect(certificate?.selfSigned).toBe(true);
+    const preset = { host: "127.0.0.1", port: secureFtp.port, user: "dev", password: "tls-Pa55word" };
+    const trusting = await startDemoGateway({ staticDir, preset, secureOptions: { ca: certificate?.pem ?? "" } });
+    const strict = await startDemoGateway({ staticDir, preset });
+    try {
+      const page = new Page(trusting.port);
+      await page.open();
+      await page.listen();
+      const ok = await page.connect(secureFtp, "", "127.0.0.1", true);
+      expect(ok.status, ok.text).toBe(200);
+      expect(ok.json()).toMatchObject({ secure: true });
+      expect((await page.call("POST", "/api/mkdir", { path: "/over-tls" })).status).toBe(200);
+      expect((await page.call("GET", "/api/list?path=/")).json<ListResponse>().entries.map((e) => e.name)).toContain(
+        "over-tls",
+      );
+      await page.waitFor((e) => e.type === "reply" && e.code === 234);
+      expect(page.transcript()).toEqual(expect.arrayContaining(["> AUTH TLS", "> PROT P", "> PASS ****"]));
+      page.close();
+
+      const doubtful = new Page(strict.port);
+      await doubtful.open();
+      const refused = await doubtful.connect(secureFtp, "", "127.0.0.1", true);
+      expect(refused.status).toBe(502);
+      expect(refused.json<ApiError>().error.message).toMatch(
+        /^Could not connect: the server's TLS certificate is not trusted/,
+      );
+    } finally {
+      await trusting.close();
+      await strict.close();
+      await secureFtp.stop();
     }
   });
 

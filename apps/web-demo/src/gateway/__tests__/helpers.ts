@@ -16,13 +16,18 @@ export interface TestServer {
   stop(): Promise<void>;
 }
 
-export async function startFtpServer(user = "dev", password = "s3cret-Pa55"): Promise<TestServer> {
+export async function startFtpServer(
+  user = "dev",
+  password = "s3cret-Pa55",
+  options: { tls?: boolean } = {},
+): Promise<TestServer> {
   const root = await mkdtemp(join(tmpdir(), "ftpkit-webdemo-root-"));
   const server = new FtpServer({
     host: "127.0.0.1",
     port: 0,
     root,
     users: { [user]: { password: await hashPassword(password), permissions: "all" } },
+    ...(options.tls ? { tls: { selfSigned: true } } : {}),
   });
   const address = await server.listen();
   return {
@@ -124,8 +129,13 @@ export class Page {
     return res;
   }
 
-  connect(server: { port: number; user: string }, password = "", host = "127.0.0.1"): Promise<HttpResult> {
-    return this.call("POST", "/api/connect", { host, port: server.port, user: server.user, password, secure: false });
+  connect(
+    server: { port: number; user: string },
+    password = "",
+    host = "127.0.0.1",
+    secure = false,
+  ): Promise<HttpResult> {
+    return this.call("POST", "/api/connect", { host, port: server.port, user: server.user, password, secure });
   }
 
   /** Opens the event stream; events land in {@link events}. */

@@ -24,6 +24,7 @@ export interface FileBrowserProps {
   readonly api: GatewayApi;
   readonly server: string;
   readonly user: string;
+  readonly secure: boolean;
   readonly initialPath: string;
   readonly onDisconnect: () => void;
   /** The session is gone (expired): back to the connect form. */
@@ -36,7 +37,7 @@ const COLUMNS: readonly { key: SortKey; label: string }[] = [
   { key: "modified", label: "Modified" },
 ];
 
-export function FileBrowser({ api, server, user, initialPath, onDisconnect, onSessionLost }: FileBrowserProps) {
+export function FileBrowser({ api, server, user, secure, initialPath, onDisconnect, onSessionLost }: FileBrowserProps) {
   const [path, setPath] = useState(initialPath);
   const [entries, setEntries] = useState<readonly Entry[]>([]);
   const [loading, setLoading] = useState(false);
@@ -219,6 +220,12 @@ export function FileBrowser({ api, server, user, initialPath, onDisconnect, onSe
           Files{" "}
           <span className="muted">
             on {server} as {user}
+          </span>{" "}
+          <span
+            className={`badge ${secure ? "completion" : "plain"}`}
+            title={secure ? "AUTH TLS, PROT P" : "not encrypted"}
+          >
+            {secure ? "TLS" : "plain FTP"}
           </span>
         </h2>
         <button type="button" onClick={onDisconnect}>

@@ -1,4 +1,3 @@
-import { describeReplyCode } from "@ftpkit/protocol";
 import { useId, useRef, useState } from "react";
 import {
   DEMO_FILES,
@@ -11,6 +10,7 @@ import {
   type WireEntry,
   wireText,
 } from "../../playground.js";
+import { explainReply } from "../lib/inspector.js";
 
 interface Run {
   engine: Engine;
@@ -31,7 +31,7 @@ function fresh(scenario: ScenarioId | undefined, hold: boolean): Run {
 function WireLine({ entry, showBytes }: { entry: WireEntry; showBytes: boolean }) {
   const text = wireText(entry);
   const code = entry.from === "server" && entry.channel === "control" ? Number(text.slice(0, 3)) : Number.NaN;
-  const info = Number.isInteger(code) && code >= 100 ? describeReplyCode(code) : undefined;
+  const info = Number.isInteger(code) && code >= 100 && code < 700 ? explainReply(code) : undefined;
   return (
     <li className={`wire ${entry.from} ${entry.channel}`}>
       <span className="who">

@@ -2,7 +2,7 @@
  * The protocol inspector's model: the gateway's events become rows, each reply explained
  * from @ftpkit/protocol's reply-code table, decoded here in the browser.
  */
-import { describeReplyCode, type ReplyClass } from "@ftpkit/protocol";
+import { describeReplyCode, isValidReplyCode, type ReplyClass, replyClass } from "@ftpkit/protocol";
 import type { GatewayEvent } from "../../shared/api.js";
 
 export type InspectorRow =
@@ -68,7 +68,7 @@ export function inspectorReducer(state: InspectorState, event: InspectorAction):
       rows = [...rows, { kind: "command", key, time: event.time, text: maskPass(event.text) }];
       break;
     case "reply": {
-      const info = describeReplyCode(event.code);
+      const info = explainReply(event.code);
       rows = [
         ...rows,
         {
@@ -115,6 +115,14 @@ export function inspectorReducer(state: InspectorState, event: InspectorAction):
   }
   if (rows.length > MAX_ROWS) rows = rows.slice(rows.length - MAX_ROWS);
   return { rows, transfers, lastSeq: event.seq, session: state.session };
+}
+
+/** What a reply code means, from the protocol package's table (a code outside RFC 959's grammar too). */
+export function explainReply(code: number): { meaning: string; rfc: string; class: ReplyClass; known: boolean } {
+  if (isValidReplyCode(code)) return describeReplyCode(code);
+  const first = Math.floor(code / 100);
+  const cls = first >= 1 && first <= 6 ? replyClass(first * 100) : "permanent";
+  return { meaning: "Not a reply code RFC 959 defines.", rfc: "959", class: cls, known: false };
 }
 
 /** The gateway masks PASS already; the page masks again so a mistake there cannot show a password. */
