@@ -404,7 +404,7 @@ export class Connection {
    * connection that did not resume this control connection's session is refused: ended
    * with close_notify (a clean close the client can read, not a reset), then 522.
    */
-  private async secureData(raw: Socket, signal: AbortSignal): Promise<Socket> {
+  private async secureData(raw: Socket, signal: AbortSignal, upload: boolean): Promise<Socket> {
     const tls = this.tls;
     if (tls === undefined) {
       raw.destroy();
@@ -412,7 +412,11 @@ export class Connection {
     }
     let secured: TLSSocket;
     try {
-      secured = await tls.handshake(raw, { timeout: this.host.options.limits.dataTimeout, signal });
+      secured = await tls.handshake(raw, {
+        timeout: this.host.options.limits.dataTimeout,
+        signal,
+        renewTickets: !upload,
+      });
     } catch (error) {
       publishSession({
         type: "tls-failed",
@@ -653,7 +657,14 @@ export class Connection {
         }
         return passive === undefined ? Promise.reject(new DataConnectionError("closed")) : passive.accept(signal);
       },
-      secureData: request.protect ? (socket, signal) => this.secureData(socket, signal) : undefined,
+      secureData: request.protect
+        ? (socket, signal) =>
+            this.secureData(
+              socket,
+              signal,
+              request.kind === "stor" || request.kind === "appe" || request.kind === "stou",
+            )
+        : undefined,
       started: (info) => {
         if (this.transfer === transfer) this.answer(() => this.session.handleTransferStarted(id, info, Date.now()));
       },

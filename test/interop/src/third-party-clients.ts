@@ -91,9 +91,23 @@ export function lftp(target: FtpTarget, commands: readonly string[], settings: r
 
 const FTPLIB_CHECKS = fileURLToPath(new URL("./ftplib_client_checks.py", import.meta.url));
 
+/** FTPS variations of the ftplib checks (see ftplib_client_checks.py). */
+export interface FtplibOptions {
+  /** `reuse` (default): data connections resume the control connection's TLS session; `stock`: FTP_TLS as shipped, which never does. */
+  readonly tlsClient?: "reuse" | "stock";
+  /** Cap the TLS version at 1.2. */
+  readonly maxTls?: "1.2";
+  /** Run only these checks (by report key); `many` (20 transfers on one connection) runs only when named. */
+  readonly only?: readonly string[];
+}
+
 /** Runs the ftplib checks script against the target; returns its JSON report. */
-export async function ftplibChecks(target: FtpTarget, workdir: string): Promise<Record<string, unknown>> {
-  const cfg = JSON.stringify({ ...target, workdir });
+export async function ftplibChecks(
+  target: FtpTarget,
+  workdir: string,
+  options: FtplibOptions = {},
+): Promise<Record<string, unknown>> {
+  const cfg = JSON.stringify({ ...target, workdir, ...options });
   const r = await run(PYTHON, [FTPLIB_CHECKS, cfg], { timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`ftplib checks exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout.toString("utf8")) as Record<string, unknown>;

@@ -254,6 +254,20 @@ describe("data connections: TLS session reuse", () => {
     });
   }
 
+  it("issues no ticket on an upload's data connection (TLS 1.3: curl and lftp may lose data over one), and one on a download's", async () => {
+    for (const reuse of [true, false]) {
+      const t = await ftps({ require: "control+data", requireSessionReuse: reuse });
+      const c = await t.explicit({ maxVersion: "TLSv1.3", ...(reuse ? {} : { dataSession: "none" as const }) });
+      expect((await c.stor("u.bin", BIG)).final.code).toBe(226);
+      expect((await c.stor("u.bin", "more", { verb: "APPE" })).final.code).toBe(226);
+      expect((await c.retr("f.txt")).final.code).toBe(226);
+      const seen = await dataConnections(c, 3);
+      expect(seen.map((d) => d.resumed)).toEqual([reuse, reuse, reuse]);
+      // Resumed: a download gets the one renewed ticket; a full handshake gets OpenSSL's two.
+      expect(seen.map((d) => d.newSessions)).toEqual([0, 0, reuse ? 1 : 2]);
+    }
+  });
+
   it("resumes the control connection's first TLS 1.3 ticket again and again (a client that keeps it)", async () => {
     const t = await ftps({ require: "control+data" });
     const c = await t.explicit({ maxVersion: "TLSv1.3" });

@@ -60,7 +60,7 @@ interface TicketKeyHandle {
  * per-connection isolation above still holds.
  * @internal
  */
-export function renewTicketsOnResumption(context: SecureContext): boolean {
+export function renewTicketsOnResumption(context: SecureContext, renew: () => boolean = () => true): boolean {
   const handle = (context as unknown as { context?: TicketKeyHandle }).context;
   if (handle === undefined || typeof handle.enableTicketKeyCallback !== "function") return false;
   const name = randomBytes(16);
@@ -68,9 +68,12 @@ export function renewTicketsOnResumption(context: SecureContext): boolean {
   const aes = randomBytes(16);
   handle.enableTicketKeyCallback();
   handle.onticketkeycallback = (keyName, _iv, encrypt) => {
-    if (encrypt) return [1, hmac, aes, name, randomBytes(16)];
-    // 0: not ours (full handshake); 2: ours, accept and issue a new ticket.
-    return [keyName.equals(name) ? 2 : 0, hmac, aes];
+    // Encrypting: 1 issues the ticket; 0 issues none (OpenSSL 3 skips the TLS 1.3
+    // NewSessionTicket, and sends an empty one in TLS 1.2).
+    if (encrypt) return [renew() ? 1 : 0, hmac, aes, name, randomBytes(16)];
+    // Decrypting: 0 not ours (full handshake); 1 ours, accept; 2 ours, accept and issue a new ticket.
+    if (!keyName.equals(name)) return [0, hmac, aes];
+    return [renew() ? 2 : 1, hmac, aes];
   };
   return true;
 }
@@ -92,6 +95,8 @@ export class SessionTls {
   readonly context: SecureContext;
   /** False when the Node in use lacks the hook (see {@link renewTicketsOnResumption}). */
   readonly renewsTickets: boolean;
+  /** Whether the handshake now running may issue a fresh ticket (see {@link handshake}). */
+  private renewTickets = true;
   private readonly sessions = new Map<string, Buffer>();
   private readonly emitter = new EventEmitter();
 
@@ -102,7 +107,7 @@ export class SessionTls {
       ...(options.maxVersion === undefined ? {} : { maxVersion: options.maxVersion }),
       sessionTimeout: SESSION_TIMEOUT_S,
     });
-    this.renewsTickets = renewTicketsOnResumption(this.context);
+    this.renewsTickets = renewTicketsOnResumption(this.context, () => this.renewTickets);
     this.emitter.on("newSession", (id: Buffer, data: Buffer, done: () => void) => {
       this.sessions.set(id.toString("hex"), data);
       if (this.sessions.size > MAX_SESSION_IDS) {
@@ -118,13 +123,26 @@ export class SessionTls {
   }
 
   /**
-   * Runs the server side of a TLS handshake over `raw` (already connected).
+   * Runs the server side of a TLS handshake over `raw` (already connected). The handshakes
+   * of one control connection never overlap (control first, then one data connection at a
+   * time), so `renewTickets` applies to this one.
+   *
+   * `renewTickets: false` (uploads) issues no ticket at all, as ProFTPD does (its Issue
+   * #959): a TLS 1.3 ticket arrives after the handshake, and a client that only writes on
+   * an upload's data connection may mishandle it: curl 7.88 truncated 2 MiB uploads at
+   * 112 KiB under load and still exited 0, the server having seen a clean close_notify
+   * (curl issue #6149, "FTPS upload data loss with TLS 1.3"; lftp did the same against
+   * pyftpdlib). The ticket a resumed upload used stays valid for the next data connection.
    * @returns the TLS socket once the handshake is done; it carries a no-op `error`
    *   listener (failures surface as `close`) and destroys `raw` when it closes.
    * @throws TlsHandshakeError; `raw` is then destroyed.
    */
-  handshake(raw: Socket, options: { timeout: number; signal?: AbortSignal }): Promise<TLSSocket> {
+  handshake(
+    raw: Socket,
+    options: { timeout: number; signal?: AbortSignal; renewTickets?: boolean },
+  ): Promise<TLSSocket> {
     const { signal } = options;
+    this.renewTickets = options.renewTickets ?? true;
     return new Promise<TLSSocket>((resolve, reject) => {
       if (signal?.aborted) {
         raw.destroy();
