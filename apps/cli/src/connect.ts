@@ -192,8 +192,12 @@ export function showTranscript(run: RunContext): () => void {
     const line = /^(PASS|ACCT)\s/i.test(m.command) ? `${m.command.slice(0, 4)} ****` : m.command;
     run.io.err(style.dim(`> ${line}`));
   };
+  // The client publishes a closing reply (221 to QUIT) again with the connection's close: show it once.
+  const lastReply = new Map<number, unknown>();
   const onReply = (message: unknown) => {
     const m = message as FtpReplyMessage;
+    if (lastReply.get(m.connectionId) === m.reply) return;
+    lastReply.set(m.connectionId, m.reply);
     const lines = m.reply.lines.length === 0 ? [""] : m.reply.lines;
     lines.forEach((text, i) => {
       const separator = i === lines.length - 1 ? " " : "-";

@@ -84,7 +84,8 @@ describe("the README's first command", () => {
   it("starts, serves FTP at the printed URL, and stops on Ctrl-C", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftpkit-readme-"));
     temps.push(dir);
-    const run = await start(["dev", join(dir, "root"), "--port", "0"], { cwd: dir, entry: entry() });
+    // --web-port 0: the web demo (when it starts) takes a free port, never another test's.
+    const run = await start(["dev", join(dir, "root"), "--port", "0", "--web-port", "0"], { cwd: dir, entry: entry() });
     const line = await run.waitForLine(/ftp:\/\/\S+/);
     const [, user, password, port] = /ftp:\/\/([^:@\s]+):([^@\s]+)@127\.0\.0\.1:(\d+)\//.exec(line) ?? [];
     expect(port, line).toBeDefined();

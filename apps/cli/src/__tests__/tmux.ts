@@ -10,6 +10,9 @@ import { promisify } from "node:util";
 const run = promisify(execFile);
 export const TMUX = "/usr/bin/tmux";
 
+/** `s` as one sh word. */
+export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
 export class Tmux {
   private constructor(
     private readonly socket: string,

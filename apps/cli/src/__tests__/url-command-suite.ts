@@ -94,6 +94,7 @@ export function urlCommandSuite(name: string, startTarget: () => Promise<Target>
       expect(into.code).toBe(0);
       expect(into.out).toBe("");
       expect(into.err).toMatch(/^downloaded .*hello\.txt: 6 B in/);
+      expect(r.err + into.err).not.toContain("\r"); // no progress bar when stderr is not a terminal
       expect(await readFile(join(local, "hello.txt"), "utf8")).toBe("hello\n");
     });
 

@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { type Readable, Transform } from "node:stream";
 import { FtpServer, LocalFileSystem } from "@ftpkit/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanupHome, ftpkit, sha256, start } from "../__tests__/process.js";
+import { baseEnv, binary, cleanupHome, ftpkit, sha256, start } from "../__tests__/process.js";
+import { shellQuote as quote, Tmux } from "../__tests__/tmux.js";
 
 /** Serves `slow.bin` at about 1.5 MiB/s (64 KiB every 40 ms). */
 class SlowFileSystem extends LocalFileSystem {
@@ -80,6 +81,34 @@ describe("Ctrl-C", () => {
     expect(resumed.code, resumed.err).toBe(0);
     expect(JSON.parse(resumed.out)).toMatchObject({ offset: partial, size: payload.length });
     expect(sha256(await readFile(dest))).toBe(sha256(payload));
+  });
+});
+
+describe("progress bar", () => {
+  it("is drawn on a terminal (bytes, rate, ETA), then replaced by the summary; -q draws none", async () => {
+    const url = `ftp://any:thing@127.0.0.1:${port}/slow.bin`;
+    const command = (extra: string, name: string) =>
+      `${quote(process.execPath)} ${quote(binary())} get ${extra} ${quote(url)} ${quote(join(local, name))}; echo EXIT=$?; sleep 600`;
+    const term = await Tmux.start(command("", "bar.bin"), baseEnv(local));
+    try {
+      const screen = await term.waitFor(
+        /slow\.bin \[=*>? *\] +\d+% [\d.]+ [KM]iB\/6\.0 MiB [\d.]+ [KM]iB\/s ETA \d+:\d\d/,
+      );
+      expect(screen).toContain("ETA");
+      const done = await term.waitFor(/EXIT=0/, 30_000);
+      expect(done).toMatch(/downloaded .*bar\.bin: 6\.0 MiB in/);
+      expect(done).not.toMatch(/ETA/);
+    } finally {
+      await term.kill();
+    }
+    const quiet = await Tmux.start(command("-q", "quiet.bin"), baseEnv(local));
+    try {
+      const done = await quiet.waitFor(/EXIT=0/, 30_000);
+      expect(done).not.toMatch(/ETA|%|downloaded/);
+    } finally {
+      await quiet.kill();
+    }
+    expect(sha256(await readFile(join(local, "quiet.bin")))).toBe(sha256(payload));
   });
 });
 

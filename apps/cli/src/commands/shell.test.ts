@@ -10,9 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baseEnv, binary, cleanupHome, ftpkit, sha256 } from "../__tests__/process.js";
 import { TARGETS, type Target, targetUrl, writeFixture } from "../__tests__/targets.js";
-import { Tmux } from "../__tests__/tmux.js";
-
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+import { shellQuote as quote, Tmux } from "../__tests__/tmux.js";
 
 describe.each(TARGETS)("ftpkit shell against %s", (_name, startTarget) => {
   let t: Target;
