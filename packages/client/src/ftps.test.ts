@@ -420,9 +420,10 @@ describe("no silent downgrade", () => {
 describe("STARTTLS injection, the case the client cannot see yet", () => {
   it("an injected first line of a multi-line reply after the 234 is not detected, but cannot log anyone in", async () => {
     // `230-` ends with a line break, so the client sees neither a reply nor a partial line; the
-    // protocol core holds the unfinished reply and does not say so (see the report: a
-    // ClientSession accessor would let the client refuse this too). The protected replies are
-    // then taken as its continuation lines, so USER never gets its reply: a timeout, no login.
+    // protocol core holds the unfinished reply and does not say so (an accessor on
+    // ClientSession for buffered input would let the client refuse this too). The protected
+    // replies are then taken as its continuation lines, so USER never gets its reply: a
+    // timeout, no login.
     const server = await tlsServer(
       {},
       {
