@@ -277,7 +277,8 @@ export class S3FileSystem implements FileSystem {
       }
       if (first) {
         first = false;
-        if (!location.isRoot && (page.KeyCount ?? 0) === 0 && !page.Contents?.length && !page.CommonPrefixes?.length) {
+        const empty = !page.IsTruncated && !page.Contents?.length && !page.CommonPrefixes?.length;
+        if (!location.isRoot && empty) {
           throw await this.missingDirectoryError(location);
         }
       }
@@ -316,7 +317,13 @@ export class S3FileSystem implements FileSystem {
     const start = checkOffset(options.start);
     const location = this.keys.locate(path);
     const response = await this.getObject(location, start);
-    if (response === undefined) return Readable.from([]);
+    if (response === undefined) {
+      return new Readable({
+        read() {
+          this.push(null);
+        },
+      });
+    }
     return response.Body as Readable;
   }
 
