@@ -400,7 +400,7 @@ export class Connection {
 
   /**
    * PROT P (RFC 4217 §9): TLS over a data connection with this connection's SecureContext.
-   * When session reuse is required (RFC 4217 §10; vsftpd's `require_ssl_reuse`), a data
+   * When session reuse is required (RFC 4217 §10.2; vsftpd's `require_ssl_reuse`), a data
    * connection that did not resume this control connection's session is refused: ended
    * with close_notify (a clean close the client can read, not a reset), then 522.
    */

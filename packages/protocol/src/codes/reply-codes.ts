@@ -64,7 +64,7 @@ const TABLE: ReadonlyArray<readonly [number, string, string]> = [
   [504, "Command not implemented for that parameter.", "959"],
   [521, "Data connection cannot be opened with this PROT setting.", "4217"],
   // RFC 2428 defines 522 for EPRT/EPSV; FTPS servers (vsftpd, and ftpkit) also answer a
-  // transfer command with 522 when the data connection's TLS negotiation was refused (RFC 4217 §10).
+  // transfer command with 522 when the data connection's TLS negotiation was refused (RFC 4217 §10.2).
   [522, "Network protocol not supported (use EPRT/EPSV with a supported family).", "2428"],
   [530, "Not logged in.", "959"],
   [532, "Need account for storing files.", "959"],

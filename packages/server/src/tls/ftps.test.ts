@@ -628,6 +628,31 @@ describe("certificates", () => {
   });
 });
 
+describe("shutdown", () => {
+  it("close() answers TLS sessions with 421 over TLS, lets a protected transfer finish, and releases everything", async () => {
+    const fs = new MemoryFileSystem({ "/big.bin": BIG });
+    const t = await ftps({ require: "control+data" }, { fs });
+    const idle = await t.explicit();
+    const implicit = await t.implicit();
+    const busy = await t.explicit();
+    const hp = await busy.epsv();
+    const raw = await RawClient.connectData(hp);
+    expect((await busy.send("RETR", "big.bin")).code).toBe(150);
+    const data = await tlsConnectWith(raw, busy.latestSession);
+    const closing = t.server.close({ deadline: 5000 });
+    expect((await idle.nextReply()).code).toBe(421);
+    expect((await implicit.nextReply()).code).toBe(421);
+    const chunks: Buffer[] = [];
+    for await (const chunk of data) chunks.push(chunk as Buffer);
+    expect(sha(Buffer.concat(chunks))).toBe(sha(BIG));
+    expect((await busy.nextReply()).code).toBe(226);
+    expect((await busy.nextReply()).code).toBe(421);
+    await closing;
+    expect(t.server.connectionCount).toBe(0);
+    expect(t.server.passiveListenerCount).toBe(0);
+  });
+});
+
 describe("without TLS", () => {
   it("keeps answering AUTH with 502 and lists no AUTH in FEAT", async () => {
     const t = await startServer({ files: FILES });

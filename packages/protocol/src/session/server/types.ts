@@ -34,7 +34,7 @@ export type AuthResult =
       readonly fxp?: boolean;
       /**
        * This account's data-protection policy, overriding the server's `tls.requireForData`
-       * once logged in: true refuses transfers without PROT P (521, RFC 4217 §9), false
+       * once logged in: true refuses transfers without PROT P (521, RFC 4217 §10.2), false
        * allows PROT C even when the server requires protection; undefined keeps the server's.
        */
       readonly requireSecureData?: boolean;
@@ -107,7 +107,7 @@ export type TransferResult =
 
 /**
  * Failures of the data connection itself (RFC 959 §4.2.2: 425, 426), and of its TLS layer
- * under PROT P (RFC 4217 §10, answered 522 as vsftpd does): `tls-failed` when the TLS
+ * under PROT P (RFC 4217 §10.2: 522 after the 150, as vsftpd answers): `tls-failed` when the TLS
  * negotiation on the data connection failed, `tls-not-resumed` when it succeeded without
  * resuming the control connection's TLS session and the server requires that.
  */
@@ -174,7 +174,7 @@ export interface ServerSessionOptions {
     readonly available: boolean;
     /** USER/PASS refused with 530 on a clear control connection. */
     readonly requireForControl?: boolean;
-    /** Transfers refused with 521 unless PROT P (RFC 4217 §9). */
+    /** Transfers refused with 521 unless PROT P (RFC 4217 §10.2). */
     readonly requireForData?: boolean;
   };
   /** Milliseconds of inactivity after login before 421 and close (default 300000, vsftpd's idle_session_timeout). */

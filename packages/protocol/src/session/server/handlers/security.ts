@@ -34,7 +34,7 @@ export function handleAuth(core: SessionCore, command: CommandOf<"AUTH">): void 
   });
 }
 
-/** RFC 4217 §8 PBSZ: must follow AUTH; 0 is the only size that makes sense for TLS. */
+/** RFC 4217 §9 PBSZ: must follow AUTH (and precede PROT); 0 is the only size that makes sense for TLS. */
 export function handlePbsz(core: SessionCore, command: CommandOf<"PBSZ">): void {
   if (!core.state.secure) {
     core.reply(503, "PBSZ not allowed on an insecure control connection.");
@@ -70,7 +70,10 @@ export function handleProt(core: SessionCore, command: CommandOf<"PROT">): void 
   }
 }
 
-/** RFC 4217 §6 CCC: off unless configured, as in vsftpd and ProFTPD. */
+/**
+ * RFC 4217 §5 and §15.3 CCC: refused (534). An I/O layer on Node could not honour it anyway:
+ * it can neither send close_notify without closing the TCP connection nor unwrap a TLS socket.
+ */
 export function handleCcc(core: SessionCore): void {
   if (!core.state.secure) {
     core.reply(533, "CCC needs a TLS control connection.");

@@ -50,11 +50,11 @@ export function finishTransfer(core: SessionCore, transfer: RunningTransfer, res
       case "timeout":
         core.reply(426, "Data connection timed out; transfer aborted.");
         break;
-      // RFC 4217 §10: the server may refuse a protected data connection whose TLS negotiation
-      // does not satisfy it. vsftpd answers 522 (after the 150) for both cases below, ProFTPD
-      // and FileZilla Server 425; 522 is what FTPS clients already recognise ("session reuse
-      // required" is vsftpd's text, which FluentFTP and others match), and unlike 425 it is
-      // permanent: retrying the same way cannot succeed.
+      // RFC 4217 §10.2: "Should the server not like the TLS negotiation, then it will close the
+      // data port immediately and follow the '150' command with a '522' reply"; when the reason
+      // is that the data connection did not use a cached TLS session, "the '522' reply should
+      // indicate this". vsftpd does so ("session reuse required", text FluentFTP and others
+      // match); ProFTPD and FileZilla Server answer 425 instead.
       case "tls-failed":
         core.reply(522, "Data connection TLS negotiation failed.");
         break;
@@ -87,7 +87,8 @@ function startTransfer(core: SessionCore, kind: TransferKind, path: string, list
     return;
   }
   if (core.dataProtectionRequired && s.prot !== "P") {
-    // RFC 4217 §9: a server that requires protected data refuses PROT C transfers.
+    // RFC 4217 §10.2: a server that requires protected data refuses the transfer command with
+    // "521 data connection cannot be opened with this PROT setting", before any 1yz.
     core.reply(521, "Data connections must be encrypted: use PROT P.");
     return;
   }
