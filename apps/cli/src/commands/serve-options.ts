@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { InvalidArgumentError } from "commander";
 import { globalFlags } from "../context.js";
+import { CliUsageError } from "../errors.js";
 import { type CliIo, envOf } from "../io.js";
 import type { ServeOptions } from "../serve.js";
 import { loadServeConfig, passivePortsSchema } from "../serve-config.js";
@@ -77,6 +78,12 @@ advertise, tls, cert, key, implicitPort, quiet).`,
         }
         const option = CONFIG_TO_OPTION[key];
         if (option === undefined) continue;
+        // A key whose option this build of serve does not have (yet) is an error, never ignored.
+        if (option !== "quiet" && !command.options.some((o) => o.attributeName() === option)) {
+          throw new CliUsageError(
+            `config ${file}: ${JSON.stringify(key)} is not supported by this version of ftpkit serve`,
+          );
+        }
         const source = command.getOptionValueSource(option);
         if (source === "cli" || source === "env") continue;
         command.setOptionValueWithSource(option, value, "config");
