@@ -203,12 +203,19 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
           label: preset.label ?? `${preset.host}:${preset.port}`,
         };
 
+  /** Closes a session's FTP connection (its QUIT still reaches the transcript). */
+  function disconnect(session: DemoSession, message?: string): Promise<void> {
+    return router.run(session, () => session.disconnect(message));
+  }
+
   function endSession(session: DemoSession, message: string): Promise<void> {
     sessions.delete(session.id);
-    const closing = session.disconnect(message);
-    session.emit({ type: "status", connected: false, message });
-    router.forget(session);
-    return closing.finally(() => session.endStreams());
+    // disconnect() reports the end itself when there was a connection.
+    if (session.client === undefined) session.emit({ type: "status", connected: false, message });
+    return disconnect(session, message).finally(() => {
+      router.forget(session);
+      session.endStreams();
+    });
   }
 
   const sweeper = setInterval(
@@ -306,7 +313,7 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
       normalizeHost(host) === presetHost &&
       port === preset.port &&
       user === preset.user;
-    await session.disconnect();
+    await disconnect(session);
     const connectOptions: ConnectOptions = {
       host,
       port,
@@ -473,7 +480,7 @@ export async function startDemoGateway(options: DemoGatewayOptions = {}): Promis
         return;
       }
       case "POST /api/disconnect":
-        await session.disconnect("Disconnected.");
+        await disconnect(session, "Disconnected.");
         sendJson(res, 200, info(session));
         return;
       case "GET /api/list": {

@@ -111,12 +111,24 @@ export function App({ api, search = "" }: AppProps) {
         <h1>
           ftpkit <span className="muted">web demo</span>
         </h1>
-        <div className="tabs" role="tablist" aria-label="Views">
+        <div
+          className="tabs"
+          role="tablist"
+          aria-label="Views"
+          onKeyDown={(e) => {
+            // The tab pattern: arrow keys move between tabs.
+            if (e.key !== "ArrowLeft" && e.key !== "ArrowRight") return;
+            const next: Tab = tab === "files" ? "playground" : "files";
+            setTab(next);
+            document.getElementById(`tab-${next}`)?.focus();
+          }}
+        >
           <button
             type="button"
             role="tab"
             id="tab-files"
             aria-selected={tab === "files"}
+            tabIndex={tab === "files" ? 0 : -1}
             aria-controls="panel-files"
             onClick={() => setTab("files")}
           >
@@ -127,6 +139,7 @@ export function App({ api, search = "" }: AppProps) {
             role="tab"
             id="tab-playground"
             aria-selected={tab === "playground"}
+            tabIndex={tab === "playground" ? 0 : -1}
             aria-controls="panel-playground"
             onClick={() => setTab("playground")}
           >

@@ -408,6 +408,8 @@ describe("a session", () => {
       await page.waitFor((e) => e.type === "status" && !e.connected, 5 * ttl);
       expect(g.sessionCount).toBe(0);
       await page.waitFor((e) => e.type === "reply" && e.code === 221, 5000);
+      expect(page.transcript()).toContain("> QUIT");
+      expect(page.events.filter((e) => e.type === "status" && !e.connected)).toHaveLength(1);
       for (let i = 0; i < 100 && ftp.server.connectionCount >= before; i++) await new Promise((r) => setTimeout(r, 20));
       expect(ftp.server.connectionCount).toBe(before - 1);
       const res = await page.call("GET", "/api/list?path=/");

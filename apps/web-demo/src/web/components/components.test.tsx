@@ -410,9 +410,14 @@ describe("App", () => {
     expect(c.querySelector('tr[data-name="docs"]')).toBeNull();
     expect(c.querySelector('[role="status"]')?.textContent).toBe("Your session expired. Connect again.");
     expect(field(c, "Host").value).toBe("127.0.0.1");
-    // The tabs switch views.
+    // The tabs switch views, by click or arrow keys.
     await click(button(c, "Protocol playground"));
     expect((c.querySelector("#panel-files") as HTMLElement).hidden).toBe(true);
     expect((c.querySelector("#panel-playground") as HTMLElement).hidden).toBe(false);
+    const tablist = c.querySelector('[role="tablist"]') as HTMLElement;
+    await act(async () => tablist.dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowLeft", bubbles: true })));
+    expect((c.querySelector("#panel-files") as HTMLElement).hidden).toBe(false);
+    expect(document.activeElement?.id).toBe("tab-files");
+    expect(c.querySelector("#tab-playground")?.getAttribute("tabindex")).toBe("-1");
   });
 });
