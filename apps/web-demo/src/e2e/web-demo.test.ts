@@ -72,7 +72,7 @@ beforeAll(async () => {
     ],
   });
   page = context.pages()[0] ?? (await context.newPage());
-  page.setDefaultTimeout(15_000);
+  page.setDefaultTimeout(30_000); // a busy 2-core CI machine
   page.on("pageerror", (e) => pageErrors.push(e.message));
   page.on("console", (m) => {
     // The refused login's 401 is logged by the browser as a failed load: expected.
