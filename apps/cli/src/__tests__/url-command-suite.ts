@@ -71,6 +71,16 @@ export function urlCommandSuite(name: string, startTarget: () => Promise<Target>
       expect(entries[0]?.size).toBe(2);
     });
 
+    it("ls of a file shows that file; get of a directory is a usage error", async () => {
+      const file = await ftpkit(["ls", "-l", url("hello.txt")]);
+      expect(file.code, file.err).toBe(0);
+      expect(file.out).toMatch(/^-\S+ +6 .* hello\.txt\n$/);
+      const dir = await ftpkit(["get", url("dir"), join(local, "dir-as-file")]);
+      expect(dir.code).toBe(2);
+      expect(dir.err).toMatch(/dir is a directory \(use ftpkit mirror/);
+      expect(await exists(join(local, "dir-as-file"))).toBe(false);
+    });
+
     it("ls of a missing directory exits 5 with one line", async () => {
       const r = await ftpkit(["ls", url("no/such/dir")]);
       expect(r.code).toBe(5);

@@ -4,6 +4,7 @@ import { FtpError } from "@ftpkit/client";
 import { type ConnectionFlags, connect, showTranscript } from "../connect.js";
 import type { RunContext } from "../context.js";
 import { CliError } from "../errors.js";
+import { EXIT } from "../exit-codes.js";
 import { explain, replyKind } from "../failure.js";
 import { type FtpUrl, remoteBasename, remoteDirname } from "../url.js";
 
@@ -63,6 +64,7 @@ export async function remoteFailure(
   error: unknown,
   what: string,
   path?: string,
+  options: { file?: boolean } = {},
 ): Promise<CliError> {
   if (run.signal.aborted && run.signal.reason instanceof CliError) return run.signal.reason;
   if (error instanceof CliError) return error;
@@ -72,6 +74,10 @@ export async function remoteFailure(
     if (kind === undefined) {
       const entry = await findEntry(client, path, run.signal).catch(() => undefined);
       kind = entry === undefined ? "missing" : "permission";
+      // A file was asked for and the path is a directory (RETR of a directory: "550 Is a directory.").
+      if (options.file === true && entry?.type === "directory") {
+        return new CliError(EXIT.usage, `${what} is a directory (use ftpkit mirror URL LOCALDIR)`, { cause: error });
+      }
     }
   }
   const explained = explain(error, what, kind);
@@ -85,11 +91,12 @@ export async function remote<T>(
   what: string,
   path: string | undefined,
   call: () => Promise<T>,
+  options: { file?: boolean } = {},
 ): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw await remoteFailure(run, client, error, what, path);
+    throw await remoteFailure(run, client, error, what, path, options);
   }
 }
 

@@ -91,7 +91,7 @@ export async function downloadToFile(
     const kept = await localInfo(part);
     if (kept !== undefined && offset === 0 && kept.size === 0) await rm(part, { force: true });
     else if (kept !== undefined) run.note(`ftpkit: partial download kept in ${part}; resume with get -c`);
-    throw await remoteFailure(run, client, error, options.what, remotePath);
+    throw await remoteFailure(run, client, error, options.what, remotePath, { file: true });
   }
   progress.done();
   await rename(part, local);

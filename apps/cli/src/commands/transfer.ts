@@ -118,8 +118,13 @@ async function catTo(run: RunContext, url: FtpUrl, flags: TransferFlags): Promis
   sink.on("error", onError);
   try {
     await withClient(run, url, flags, (client) =>
-      remote(run, client, url.display, url.path, () =>
-        client.download(url.path, sink, { end: false, signal, type: flags.ascii === true ? "ascii" : "binary" }),
+      remote(
+        run,
+        client,
+        url.display,
+        url.path,
+        () => client.download(url.path, sink, { end: false, signal, type: flags.ascii === true ? "ascii" : "binary" }),
+        { file: true },
       ).catch((error: unknown) => {
         if (closedByReader) return { bytes: 0 };
         throw error;
