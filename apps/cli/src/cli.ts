@@ -54,6 +54,7 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
         io.out(`Serving ${running.root}${o.readOnly ? " (read-only)" : ""}`);
         io.out(`  ${running.url}`);
         for (const line of running.access) io.out(`  ${line}`);
+        for (const line of running.tls) io.out(`  ${line}`);
         io.out("Press Ctrl-C to stop.");
         onServe?.(running);
         await io.untilStopped();

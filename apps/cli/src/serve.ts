@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { FtpServer } from "@ftpkit/server";
+import { FtpServer, FtpServerError } from "@ftpkit/server";
 import { buildAccess } from "./serve-access.js";
 import { attachSessionLog } from "./serve-log.js";
 
@@ -26,6 +26,16 @@ export interface ServeOptions {
   readonly advertise?: string;
   /** Receives one line per session event (connect, login, upload, ...). */
   readonly log?: (line: string) => void;
+  /**
+   * FTPS: certificate and key files, or a self-signed certificate (local development only).
+   * TLS is then required for logins and data (vsftpd's force_local_*_ssl), and data
+   * connections must resume the control connection's TLS session.
+   */
+  readonly tls?: { readonly cert: string; readonly key: string } | { readonly selfSigned: true };
+  /** With `tls`: a second listener for implicit FTPS (0 picks a free port). */
+  readonly implicitPort?: number;
+  /** Receives warnings (a self-signed certificate in use), loud ones; default: process warnings. */
+  readonly warn?: (line: string) => void;
 }
 
 export interface RunningServe {
@@ -37,6 +47,8 @@ export interface RunningServe {
   readonly password: string;
   /** Who can log in, for people (`user x, password y (generated)`, `3 users from FILE`, ...). */
   readonly access: readonly string[];
+  /** With TLS: how to reach it securely, for people (explicit, implicit URL, fingerprint). */
+  readonly tls: readonly string[];
   readonly root: string;
   /** Graceful stop (running transfers get `deadline` ms). */
   stop(deadline?: number): Promise<void>;
@@ -61,14 +73,30 @@ export async function serve(dir: string, options: ServeOptions): Promise<Running
   const info = await stat(root).catch(() => undefined);
   if (!info?.isDirectory()) throw new UsageError(`not a directory: ${root}`);
   const access = await buildAccess(root, options);
+  if (options.implicitPort !== undefined && options.tls === undefined) {
+    throw new UsageError("--implicit-port needs --tls (or --cert and --key)");
+  }
   const server = new FtpServer({
     host: options.host,
     port: options.port,
     ...access.serverOptions,
+    ...(options.tls === undefined
+      ? {}
+      : {
+          tls: {
+            ...options.tls,
+            require: "control+data" as const,
+            ...(options.implicitPort === undefined ? {} : { implicitPort: options.implicitPort }),
+          },
+        }),
   });
+  const warn = options.warn;
+  if (warn !== undefined) server.on("warning", (w) => warn(`WARNING: ${w.message}`));
   const stopLog = options.log === undefined ? undefined : attachSessionLog(server, options.log);
   const address = await server.listen().catch((error: unknown) => {
     stopLog?.();
+    // A certificate or key the user gave that cannot be used is theirs to fix, like a users file.
+    if (FtpServerError.isInstance(error) && error.code === "FTP_ERR_TLS_CERT") throw new UsageError(error.message);
     throw error;
   });
   const user = access.user ?? (options.anonymous === true ? "anonymous" : "");
@@ -80,12 +108,24 @@ export async function serve(dir: string, options: ServeOptions): Promise<Running
         ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}@`
         : `${encodeURIComponent(user)}@`;
   const url = `ftp://${login}${urlHost(options.host)}:${address.port}/`;
+  const tls: string[] = [];
+  const certificate = server.certificate;
+  if (certificate !== undefined) {
+    tls.push(`FTPS required: explicit (AUTH TLS) on port ${address.port}, e.g. curl --ssl-reqd`);
+    const implicit = server.implicitAddress();
+    if (implicit !== undefined) tls.push(`implicit FTPS: ftps://${login}${urlHost(options.host)}:${implicit.port}/`);
+    tls.push(
+      `certificate ${certificate.selfSigned ? "SELF-SIGNED, for local development only" : certificate.subject.replace(/\n/g, ", ")}` +
+        ` (SHA-256 ${certificate.fingerprint256})`,
+    );
+  }
   return {
     server,
     url,
     user,
     password,
     access: access.lines,
+    tls,
     root,
     stop: async (deadline = 5000) => {
       await server.close({ deadline });

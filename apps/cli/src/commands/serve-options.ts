@@ -18,6 +18,27 @@ function parsePassivePorts(value: string): [number, number] {
   return result.data;
 }
 
+function parseTlsPort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError("a port is 0..65535");
+  return port;
+}
+
+/** `--tls`, `--cert`, `--key`, `--implicit-port` as ServeOptions. @throws CliUsageError for a half-given pair. */
+function tlsOptions(o: { tls?: boolean; cert?: string; key?: string; implicitPort?: number }): Partial<ServeOptions> {
+  if ((o.cert === undefined) !== (o.key === undefined)) throw new CliUsageError("give --cert and --key together");
+  const tls: ServeOptions["tls"] =
+    o.cert !== undefined && o.key !== undefined
+      ? { cert: o.cert, key: o.key }
+      : o.tls === true
+        ? { selfSigned: true }
+        : undefined;
+  return {
+    ...(tls === undefined ? {} : { tls }),
+    ...(o.implicitPort === undefined ? {} : { implicitPort: o.implicitPort }),
+  };
+}
+
 /** Where `--config` values go: the option's attribute name (commander's camelCase). */
 const CONFIG_TO_OPTION: Readonly<Record<string, string>> = {
   host: "host",
@@ -49,6 +70,13 @@ export function extendServe(serve: Command): void {
       parsePassivePorts,
     )
     .option("--advertise <address>", "IPv4 address (or host name) PASV replies give, for NAT and cloud hosts")
+    .option(
+      "--tls",
+      "FTPS, required for logins and data: with --cert/--key, else a SELF-SIGNED certificate (local development only)",
+    )
+    .option("--cert <file>", "FTPS certificate (PEM, the chain after the leaf); implies --tls")
+    .option("--key <file>", "FTPS private key (PEM)")
+    .option("--implicit-port <port>", "also implicit FTPS on this port (990 by convention, 0 picks one)", parseTlsPort)
     .option("--config <file>", "read options from a JSON or YAML file (command-line options win)")
     .addHelpText(
       "after",
@@ -58,6 +86,8 @@ export function extendServe(serve: Command): void {
         "ftpkit serve --users users.yaml --passive-ports 50000-50100 --advertise ftp.example.com ./data",
         "FTPKIT_PASSWORD=s3cret ftpkit serve --user alice ./share",
         "ftpkit serve --config ftpkit.yaml",
+        "ftpkit serve --cert fullchain.pem --key key.pem --implicit-port 990 ./data   # FTPS",
+        "ftpkit serve --tls ./site                             # FTPS, self-signed: local development only",
       )}
 
 The password may also come from the environment variable FTPKIT_PASSWORD (so it is not in
@@ -104,6 +134,10 @@ export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOp
     passivePorts?: [number, number];
     advertise?: string;
     quiet?: boolean;
+    tls?: boolean;
+    cert?: string;
+    key?: string;
+    implicitPort?: number;
   }>();
   const envPassword = o.password === undefined ? envOf(io)["FTPKIT_PASSWORD"] : undefined;
   const quiet = o.quiet === true || globalFlags(command).quiet;
@@ -115,5 +149,7 @@ export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOp
     ...(o.passivePorts === undefined ? {} : { passivePorts: o.passivePorts }),
     ...(o.advertise === undefined ? {} : { advertise: o.advertise }),
     ...(quiet ? {} : { log: (line: string) => io.out(line) }),
+    ...tlsOptions(o),
+    warn: (line: string) => io.err(line),
   };
 }
