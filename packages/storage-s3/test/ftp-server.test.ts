@@ -45,7 +45,10 @@ function sha256(data: Uint8Array): string {
 const environment = s3Environment();
 if ("unavailable" in environment) {
   describe("FtpServer on S3FileSystem", () => {
-    it.skip(`needs an S3 store: ${environment.unavailable}`, () => {});
+    // A missing store is a failure to see, never a skipped test.
+    it("has an S3 store to test against", () => {
+      throw new Error(`no S3 store: ${environment.unavailable}`);
+    });
   });
 } else {
   const context = useBucket("ftp");

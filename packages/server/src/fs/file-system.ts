@@ -32,7 +32,10 @@ export interface FileSystem {
   chmod?(path: string, mode: number): Promise<void>;
   /** HASH (draft-bryan-ftpext-hash); absent means the server hashes the read stream itself. */
   hash?(path: string, algorithm: HashAlgorithm): Promise<{ digest: string; size: number }>;
-  /** Releases resources (connections, handles) when the session ends. */
+  /**
+   * Called when a session that used this file system ends (once per session). An instance
+   * shared by many sessions must not release shared resources here.
+   */
   close?(): Promise<void>;
   /**
    * STOU (RFC 959 §4.1.3): picks a name in `directory` that does not exist yet and reserves it
