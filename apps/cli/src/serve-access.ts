@@ -22,6 +22,8 @@ export interface AccessOptions {
   readonly password?: string;
   /** The password came from FTPKIT_PASSWORD (so it is not printed). */
   readonly passwordFromEnv?: boolean;
+  /** `user` was given explicitly (it gets an account, with a generated password if none). */
+  readonly userGiven?: boolean;
   readonly readOnly?: boolean;
   readonly usersFile?: string;
   readonly anonymous?: boolean;
@@ -45,9 +47,9 @@ export interface Access {
 const ANONYMOUS = new Set(["anonymous", "ftp"]);
 
 /**
- * Builds the authenticator. The one user exists when a password is given (or from the
- * environment), or when neither a users file nor anonymous access is asked for (then with a
- * generated password).
+ * Builds the authenticator. The one user exists when a user name or a password is given (the
+ * password also from the environment), or when neither a users file nor anonymous access is
+ * asked for; without a password it gets a generated one, printed.
  * @throws UsageError for an unreadable or invalid users file, or an address that does not resolve.
  */
 export async function buildAccess(root: string, options: AccessOptions): Promise<Access> {
@@ -65,7 +67,10 @@ export async function buildAccess(root: string, options: AccessOptions): Promise
   let user: string | undefined;
   let password: string | undefined;
   let showPassword = false;
-  const single = options.password !== undefined || (options.usersFile === undefined && options.anonymous !== true);
+  const single =
+    options.password !== undefined ||
+    options.userGiven === true ||
+    (options.usersFile === undefined && options.anonymous !== true);
   if (single) {
     user = options.user ?? "ftpkit";
     password = options.password ?? randomBytes(9).toString("base64url");

@@ -15,6 +15,8 @@ export interface ServeOptions {
   readonly readOnly?: boolean;
   /** The password came from FTPKIT_PASSWORD: it is not printed (the URL has the user only). */
   readonly passwordFromEnv?: boolean;
+  /** `user` was given explicitly: it gets an account even next to a users file or anonymous access. */
+  readonly userGiven?: boolean;
   /** A users file (JSON/YAML, hashed passwords). Without `password`, only its users log in. */
   readonly usersFile?: string;
   /** Let `anonymous`/`ftp` in with any password: read-only unless `write`. */

@@ -140,9 +140,11 @@ export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOp
     implicitPort?: number;
   }>();
   const envPassword = o.password === undefined ? envOf(io)["FTPKIT_PASSWORD"] : undefined;
+  const userSource = command.getOptionValueSource("user");
   const quiet = o.quiet === true || globalFlags(command).quiet;
   return {
     ...(envPassword === undefined || envPassword === "" ? {} : { password: envPassword, passwordFromEnv: true }),
+    ...(userSource === "cli" || userSource === "config" ? { userGiven: true } : {}),
     ...(o.users === undefined ? {} : { usersFile: o.users }),
     ...(o.anonymous === true ? { anonymous: true } : {}),
     ...(o.write === true ? { write: true } : {}),

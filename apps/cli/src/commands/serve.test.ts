@@ -139,6 +139,14 @@ describe("ftpkit serve under curl and lftp", () => {
     expect(await readFile(join(dir, "anon.txt"), "utf8")).toBe("from anonymous\n");
     expect(await stop(run)).toBe(0);
 
+    // An explicit --user next to --anonymous gets its own account (a generated password).
+    const both = await serve([dir, "--port", "0", "--anonymous", "--user", "carol"]);
+    const generated = /user carol, password (\S+) \(generated\)/.exec(both.run.lines.join("\n"))?.[1] ?? "";
+    expect(generated).not.toBe("");
+    expect((await curl(target(both.port, "carol", generated), "anon.txt")).code).toBe(0);
+    expect((await curl(target(both.port, "anonymous", "a@b"), "anon.txt")).code).toBe(0);
+    expect(await stop(both.run)).toBe(0);
+
     const secret = "env-secret-123";
     const env = await serve([dir, "--port", "0", "--user", "bob"], { FTPKIT_PASSWORD: secret });
     expect(env.url).toBe(`ftp://bob@127.0.0.1:${env.port}/`);
