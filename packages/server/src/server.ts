@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { type AddressInfo, createServer, type Server, type Socket } from "node:net";
+import { hostname } from "node:os";
 import type { TLSSocket } from "node:tls";
 import { safeNormalizeIp } from "@ftpkit/protocol";
 import type { Authenticator } from "./account.js";
@@ -80,7 +81,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     this.authenticator = await this.buildAuthenticator();
     const tlsOptions = this.options.tls;
     if (tlsOptions !== undefined) {
-      this.tls = await ServerTls.load(tlsOptions, [this.options.host]);
+      this.tls = await ServerTls.load(tlsOptions, [this.options.host, hostname()]);
       if (this.tls.selfSigned) this.warnSelfSigned(this.tls.certificate);
     }
     const { host, port } = this.options;

@@ -314,10 +314,16 @@ describe("data connections: TLS session reuse", () => {
 
   it("refuses a data connection resuming a session of ANOTHER control connection (per-connection context)", async () => {
     const t = await ftps({ require: "control+data" });
-    for (const maxVersion of VERSIONS) {
-      const victim = await t.explicit({ maxVersion });
+    const variants: RawTlsOptions[] = [
+      { maxVersion: "TLSv1.2" },
+      { maxVersion: "TLSv1.3" },
+      { maxVersion: "TLSv1.2", secureOptions: constants.SSL_OP_NO_TICKET }, // session IDs
+    ];
+    for (const options of variants) {
+      const victim = await t.explicit(options);
       expect((await victim.retr("f.txt")).final.code).toBe(226);
-      const thief = await t.explicit({ maxVersion, dataSession: victim.latestSession as Buffer });
+      expect((await dataConnections(victim, 1))[0]?.resumed).toBe(true);
+      const thief = await t.explicit({ ...options, dataSession: victim.latestSession as Buffer });
       const r = await thief.retr("f.txt");
       expect(r.final.code).toBe(522);
       expect((await dataConnections(thief, 1))[0]?.resumed).toBe(false);
