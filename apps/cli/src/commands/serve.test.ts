@@ -38,6 +38,8 @@ async function serve(
   const run = await start(["serve", ...args], { env });
   running.push(run);
   const url = (await run.waitForLine(/ftp:\/\//)).trim();
+  // The lines after the URL (who may log in) are printed before this one.
+  await run.waitForLine(/^Press Ctrl-C to stop\.$/);
   const port = Number(/:(\d+)\/$/.exec(url)?.[1]);
   return { run, port, url };
 }
