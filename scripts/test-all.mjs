@@ -36,6 +36,9 @@ for (const installer of ["scripts/install-system-deps.sh"]) {
 step("build", "pnpm", ["run", "build"]);
 const lintOk = step("lint and format", "pnpm", ["exec", "biome", "check", "."], { allowFailure: true });
 const typesOk = step("typecheck", "pnpm", ["run", "typecheck"], { allowFailure: true });
+const declarationsOk = step("published declarations", "node", ["scripts/check-declarations.mjs"], {
+  allowFailure: true,
+});
 
 mkdirSync(join(root, "artifacts"), { recursive: true });
 const report = join(root, "artifacts", "vitest-report.json");
@@ -70,6 +73,7 @@ if (existsSync(report)) {
 // A lint or type error counts as a failed check so it cannot pass unseen.
 if (!lintOk) failed += 1;
 if (!typesOk) failed += 1;
+if (!declarationsOk) failed += 1;
 if (!testsOk && failed === 0) failed += 1;
 console.log(`\ntotal time ${((Date.now() - started) / 60000).toFixed(1)} min`);
 console.log(`${passed} passed, ${failed} failed`);

@@ -239,6 +239,7 @@ export type ResolvedOptions = z.output<typeof optionsSchema> & { readonly limits
 /**
  * Validates server options.
  * @throws z.ZodError (with every problem listed) for invalid options.
+ * @internal
  */
 export function resolveOptions(options: FtpServerOptions): ResolvedOptions {
   return optionsSchema.parse(options) as ResolvedOptions;

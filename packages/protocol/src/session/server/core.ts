@@ -37,6 +37,7 @@ export interface ResolvedOptions {
   readonly systemType: string;
 }
 
+/** @internal */
 export function resolveOptions(o: ServerSessionOptions): ResolvedOptions {
   const greeting = o.greeting ?? "ftpkit ready.";
   return {
