@@ -417,13 +417,10 @@ describe("no silent downgrade", () => {
   });
 });
 
-describe("STARTTLS injection, the case the client cannot see yet", () => {
-  it("an injected first line of a multi-line reply after the 234 is not detected, but cannot log anyone in", async () => {
-    // `230-` ends with a line break, so the client sees neither a reply nor a partial line; the
-    // protocol core holds the unfinished reply and does not say so (an accessor on
-    // ClientSession for buffered input would let the client refuse this too). The protected
-    // replies are then taken as its continuation lines, so USER never gets its reply: a
-    // timeout, no login.
+describe("STARTTLS injection of a multi-line reply start", () => {
+  it("an injected first line of a multi-line reply after the 234 is refused (FTP_ERR_TLS_INJECTION)", async () => {
+    // `230-` ends with a line break, so it is no reply yet and no partial line on the socket;
+    // the protocol core holds the unfinished reply and says so (ClientSession.hasBufferedInput).
     const server = await tlsServer(
       {},
       {
@@ -436,7 +433,8 @@ describe("STARTTLS injection, the case the client cannot see yet", () => {
       },
     );
     const error = await Client.connect(secureOptions(server, { replyTimeout: 500 })).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: "FTP_ERR_REPLY_TIMEOUT", command: "USER user" });
+    expect(error).toMatchObject({ code: "FTP_ERR_TLS_INJECTION", connection: "control" });
+    expect(server.sent("USER")).toEqual([]);
   });
 });
 

@@ -270,7 +270,8 @@ export class ControlConnection {
     const upgrade = this.upgrade;
     this.upgrade = undefined;
     if (this.failure !== undefined) throw this.failure.error;
-    if (upgrade?.injected !== false) {
+    // Rule 5: nothing may follow the 234 in the clear, not even the start of a reply.
+    if (upgrade?.injected !== false || this.session.hasBufferedInput) {
       const error = new FtpTlsError(
         "FTP_ERR_TLS_INJECTION",
         `${this.host}:${this.port} sent clear-text bytes after its 234 reply to AUTH TLS; the connection was dropped`,
@@ -647,12 +648,18 @@ export class ControlConnection {
     return waiter;
   }
 
+  private lastPublished: Reply | undefined;
+
   private remove(waiter: Waiter): void {
     const index = this.waiters.indexOf(waiter);
     if (index !== -1) this.waiters.splice(index, 1);
   }
 
   private publishReply(reply: Reply, command: string | undefined): void {
+    // The session hands QUIT's 221 over twice: as QUIT's reply, then as the reason it closed.
+    // The conversation had one reply; publish it once.
+    if (reply === this.lastPublished) return;
+    this.lastPublished = reply;
     if (!replyChannel.hasSubscribers) return;
     replyChannel.publish({
       connectionId: this.id,

@@ -41,6 +41,10 @@ describe("diagnostics_channel", () => {
     expect(answered).toContainEqual(["PASS ****", 230]);
     expect(answered).toContainEqual(["RETR f", 150]);
     expect(answered.at(-1)).toEqual(["RETR f", 226]);
+    // QUIT's 221 is published once, though it both answers QUIT and closes the session.
+    await client.close();
+    const after = replies.filter((m) => m.port === server.port).map((m) => m.reply.code);
+    expect(after.filter((code) => code === 221)).toEqual([221]);
   });
 });
 

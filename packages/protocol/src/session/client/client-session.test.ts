@@ -162,6 +162,15 @@ describe("ClientSession", () => {
     expect(t.nextEvent()).toMatchObject({ type: "timeout", phase: "data" });
   });
 
+  it("tells when bytes of an unfinished reply wait (STARTTLS injection check)", () => {
+    const s = ready();
+    s.send({ verb: "AUTH", argument: "TLS" });
+    expect(feed(s, "234 go ahead\r\n")[0]).toMatchObject({ type: "reply", reply: { code: 234 } });
+    expect(s.hasBufferedInput).toBe(false);
+    feed(s, "230-injected");
+    expect(s.hasBufferedInput).toBe(true);
+  });
+
   it("reports replies nobody asked for", () => {
     const s = ready();
     expect(feed(s, "200 spontaneous\r\n")).toEqual([

@@ -113,6 +113,16 @@ export class ClientSession {
     return this.stateValue === "ready" && this.inflight.length === 0;
   }
 
+  /**
+   * True when bytes of an unfinished reply wait in the decoder. After the 234 reply to AUTH
+   * TLS nothing may follow in the clear (RFC 4217 §4: the TLS negotiation starts right
+   * after it); a caller checks this before handing the socket to TLS, to refuse a reply
+   * injected by a man in the middle (the STARTTLS injection of CVE-2011-1575).
+   */
+  get hasBufferedInput(): boolean {
+    return this.decoder.hasPartialReply;
+  }
+
   /** The transfer command in flight, if any. */
   get currentTransfer(): Command | undefined {
     const head = this.inflight[0];
