@@ -166,6 +166,7 @@ export {
 export {
   type AuthResult,
   type ClientEvent,
+  type ClientSendOptions,
   ClientSession,
   type ClientSessionOptions,
   type ClientState,

@@ -1,5 +1,6 @@
 export {
   type ClientEvent,
+  type ClientSendOptions,
   ClientSession,
   type ClientSessionOptions,
   type ClientState,

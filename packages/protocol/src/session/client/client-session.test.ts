@@ -162,6 +162,49 @@ describe("ClientSession", () => {
     expect(t.nextEvent()).toMatchObject({ type: "timeout", phase: "data" });
   });
 
+  it("ends a third-party transfer (FXP) on its final reply alone, waiting with dataIdleTimeout after the 1yz", () => {
+    const s = ready();
+    s.send({ verb: "STOR", argument: "f" }, 0, { thirdParty: true });
+    expect(s.pollTimeout()).toBe(1000);
+    feed(s, "150 go\r\n", 10);
+    expect(s.pollTimeout()).toBe(510);
+    s.handleDataActivity(400);
+    expect(s.pollTimeout()).toBe(900);
+    expect(feed(s, "226 done\r\n", 600).map((e) => e.type)).toEqual(["transfer-complete"]);
+    expect(s.idle).toBe(true);
+    expect(s.pollTimeout()).toBeUndefined();
+    // Without handleDataActivity the silence after the 1yz times out as a data wait.
+    s.send({ verb: "RETR", argument: "f" }, 1000, { thirdParty: true });
+    feed(s, "150 go\r\n", 1000);
+    s.handleTimeout(1500);
+    expect(s.nextEvent()).toMatchObject({ type: "timeout", phase: "data", command: { verb: "RETR" } });
+  });
+
+  it("aborts a third-party transfer like any other: 426 to it, 226 to the ABOR, replyTimeout meanwhile", () => {
+    const s = ready();
+    s.send({ verb: "RETR", argument: "f" }, 0, { thirdParty: true });
+    feed(s, "150 go\r\n", 0);
+    s.send({ verb: "ABOR" }, 100);
+    expect(s.pollTimeout()).toBe(1100);
+    const events = feed(s, "426 aborted\r\n226 abor ok\r\n", 200);
+    expect(events.map((e) => (e.type === "reply" ? `${e.command.verb} ${e.outcome}` : e.type))).toEqual([
+      "RETR transient",
+      "ABOR success",
+    ]);
+    expect(s.idle).toBe(true);
+    // A third-party transfer failing before its 1yz (the other server never connected).
+    s.send({ verb: "STOR", argument: "g" }, 300, { thirdParty: true });
+    expect(feed(s, "425 no data connection\r\n").map((e) => (e.type === "reply" ? e.outcome : e.type))).toEqual([
+      "transient",
+    ]);
+  });
+
+  it("refuses thirdParty for a command that is not a transfer", () => {
+    const s = ready();
+    expect(() => s.send({ verb: "NOOP" }, 0, { thirdParty: true })).toThrow(/not a transfer command/);
+    expect(s.idle).toBe(true);
+  });
+
   it("tells when bytes of an unfinished reply wait (STARTTLS injection check)", () => {
     const s = ready();
     s.send({ verb: "AUTH", argument: "TLS" });

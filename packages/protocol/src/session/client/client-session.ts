@@ -17,6 +17,10 @@
  *         transfer statistics under the last code it used, `150 1.003 seconds (measured
  *         here), ...`, then `226 Since you see this ABOR must've succeeded`: no final reply
  *         for the transfer at all, which would otherwise leave the ABOR without its reply.
+ * Rule 6: a third-party transfer (RFC 959 §2.3: the data connection runs between two
+ *         servers, as FXP arranges it) has no data end here: it ends on its final reply
+ *         alone, and after its 1yz it waits with `dataIdleTimeout`, restarted by
+ *         `handleDataActivity` (what the caller knows of its progress), not `replyTimeout`.
  *
  * Call order: `receiveData`/`receiveEof`/`handleData*`/`handleTimeout` feed input; drain
  * `nextEvent()` until NEED_DATA; `send()` returns the bytes to write; re-arm one timer
@@ -42,6 +46,15 @@ export interface ClientSessionOptions {
 }
 
 export type ClientState = "awaiting-greeting" | "ready" | "closed";
+
+/** Options of {@link ClientSession.send}. */
+export interface ClientSendOptions {
+  /**
+   * A third-party transfer (Rule 6, RFC 959 §2.3): the data connection runs between two
+   * servers (FXP), so there is no data end to wait for. Transfer commands only.
+   */
+  readonly thirdParty?: boolean;
+}
 
 /** The passive address a 227 or 229 reply offered (RFC 959 §4.1.2, RFC 2428 §3). */
 export interface DataOffer {
@@ -74,6 +87,8 @@ interface InFlight {
   finalReply?: Reply;
   /** ABOR was sent while this transfer was in flight (Rule 5). */
   aborted?: boolean;
+  /** A third-party transfer (Rule 6). */
+  thirdParty?: boolean;
 }
 
 const CONCURRENT_WITH_TRANSFER: ReadonlySet<Verb> = new Set(["ABOR", "STAT", "QUIT"]);
@@ -134,9 +149,14 @@ export class ClientSession {
   /**
    * Queues a command and returns its wire bytes (UTF-8, CRLF).
    * @throws LocalProtocolError when the session is not ready, another command is in flight
-   *   (other than a transfer followed by ABOR/STAT/QUIT), or the argument is invalid.
+   *   (other than a transfer followed by ABOR/STAT/QUIT), the argument is invalid, or
+   *   `thirdParty` is asked for a command that is not a transfer.
    */
-  send(command: Command | { verb: Verb; argument?: string | undefined }, now?: number): Uint8Array {
+  send(
+    command: Command | { verb: Verb; argument?: string | undefined },
+    now?: number,
+    options: ClientSendOptions = {},
+  ): Uint8Array {
     if (now !== undefined) this.now = now;
     if (this.stateValue !== "ready") {
       throw new LocalProtocolError(`can't send ${command.verb}: session is ${this.stateValue}`, {
@@ -158,7 +178,23 @@ export class ClientSession {
     }
     const bytes = encodeCommand(parsed);
     const verb = canonicalVerb(parsed.verb);
-    this.inflight.push({ command: parsed, verb, transfer: isTransferVerb(verb) ? new TransferState() : undefined });
+    const transfer = isTransferVerb(verb) ? new TransferState() : undefined;
+    if (options.thirdParty === true) {
+      if (transfer === undefined) {
+        throw new LocalProtocolError(`${parsed.verb} is not a transfer command: it cannot be a third-party transfer`, {
+          code: "FTP_ERR_NOT_TRANSFER",
+          replyHint: 503,
+        });
+      }
+      // Rule 6: no data connection here, so its end is not awaited.
+      transfer.dataInput("DATA_EOF");
+    }
+    this.inflight.push({
+      command: parsed,
+      verb,
+      transfer,
+      ...(options.thirdParty === true ? { thirdParty: true } : {}),
+    });
     if (head?.transfer !== undefined && parsed.verb === "ABOR") {
       // The client gives up on the data of the transfer it aborts.
       head.aborted = true;
@@ -253,6 +289,9 @@ export class ClientSession {
     const head = this.inflight[0];
     if (head === undefined) this.deadline = undefined;
     else if (head.transfer?.control === "preliminary" && head.transfer.data === "open") this.armDataDeadline();
+    // Rule 6: a running third-party transfer; once aborted, the ABOR's replies are awaited.
+    else if (head.transfer?.control === "preliminary" && head.thirdParty === true && head.aborted !== true)
+      this.armDataDeadline();
     else if (head.transfer?.control === "final-ok") this.armDataDeadline();
     else this.armReplyDeadline();
   }
