@@ -8,7 +8,8 @@ if [ "$(id -u)" != 0 ]; then
   echo "install-system-deps: not root; assuming the system packages are already installed" >&2
   exit 0
 fi
-for installer in test/interop/peers/install.sh packages/storage-s3/test/ceph/install.sh; do
+for installer in test/interop/peers/install.sh packages/storage-s3/test/ceph/install.sh \
+  packages/accounts-pg/test/postgres/install.sh; do
   if [ -f "$installer" ]; then
     echo "install-system-deps: $installer"
     bash "$installer"

@@ -1,0 +1,37 @@
+/**
+ * @ftpkit/accounts-pg: the accounts of @ftpkit/server in PostgreSQL. Migrations
+ * (`migrate`), the account table (`PostgresAccountStore`: accounts, hashed passwords, roots,
+ * permissions, quotas and their usage, limits), an `Authenticator` for `FtpServer`
+ * (`createPostgresAuthenticator`), and the defender's bans shared by every server node
+ * (`PostgresDefenderStore`). S3 roots: `@ftpkit/accounts-pg/s3`.
+ */
+export type {
+  AccountChanges,
+  AccountQuota,
+  AccountRateLimits,
+  AccountRecord,
+  AccountRoot,
+  AccountUsage,
+  LocalRoot,
+  NewAccount,
+  S3Root,
+} from "./account.js";
+export { PostgresAccountStore, type Reservation } from "./account-store.js";
+export {
+  createPostgresAuthenticator,
+  localFileSystemFor,
+  type PostgresAccount,
+  type PostgresAuthenticatorOptions,
+  toAccount,
+} from "./authenticator.js";
+export { PostgresDefenderStore } from "./defender-store.js";
+export { AccountStoreError, type AccountStoreErrorCode } from "./errors.js";
+export {
+  type MigrateResult,
+  type Migration,
+  MIGRATION_LOCK,
+  MIGRATIONS,
+  migrate,
+  SCHEMA_VERSION,
+  schemaVersion,
+} from "./migrations.js";
