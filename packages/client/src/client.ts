@@ -29,6 +29,7 @@ import { absoluteRemote } from "./operations/paths.js";
 import { type ConnectOptions, isResolvedOptions, type ResolvedOptions, resolveOptions } from "./options.js";
 import { Pool } from "./pool.js";
 import { type DownloadOptions, download, type TransferResult } from "./transfer/download.js";
+import { type FxpOptions, type FxpResult, fxp } from "./transfer/fxp.js";
 import { type ConnectionSource, withRetries } from "./transfer/retry.js";
 import type { UploadSource } from "./transfer/sources.js";
 import { readStreamFrom, writeStreamTo } from "./transfer/streams.js";
@@ -63,6 +64,8 @@ export interface WriteStreamOptions extends CallOptions {
   type?: "binary" | "ascii";
 }
 
+let nextClientId = 1;
+
 /**
  * An FTP client on one control connection.
  *
@@ -83,6 +86,8 @@ export class Client {
   private readonly connections: ConnectionSource;
   /** What the server refused (EPSV, EPRT, LIST -a), remembered across reconnects. */
   private readonly hints = freshHints();
+  /** Orders the queues an FXP transfer holds, so two of them never wait for each other. */
+  private readonly id = nextClientId++;
 
   /**
    * Use {@link Client.connect}; a client made with `new` connects on its first call.
@@ -159,6 +164,43 @@ export class Client {
   createWriteStream(remotePath: string, options: WriteStreamOptions = {}): Writable {
     return writeStreamTo((source, signal) =>
       this.upload(source, remotePath, { ...options, signal: combine(options.signal, signal) }),
+    );
+  }
+
+  /**
+   * FXP: copies `sourcePath` on this client's server to `destinationPath` on `destination`'s
+   * server, directly between the two servers (the bytes never pass through this process).
+   * One server listens (EPSV/PASV) and the other connects to it (EPRT/PORT): the destination
+   * listens first, and the other order is tried when that one is refused. Both servers must
+   * allow it: a PORT/EPRT to another address than the client's is the FTP bounce attack
+   * (RFC 2577), which servers refuse by default. Runs in both clients' queues, after the
+   * calls queued before it on either.
+   * @throws FtpFxpError `FTP_ERR_FXP_REFUSED` (neither order worked: `attempts` says why),
+   *   `FTP_ERR_FXP_FAILED` (`side` and `cause` say where and what: 550, 553, a timeout ...),
+   *   `FTP_ERR_FXP_TLS` (a client with PROT P); TypeError (the same client twice);
+   *   RangeError (a bad offset); the signal's reason when aborted (after ABOR on both).
+   */
+  transferTo(
+    sourcePath: string,
+    destination: Client,
+    destinationPath: string,
+    options: FxpOptions = {},
+  ): Promise<FxpResult> {
+    if (destination === this) {
+      return Promise.reject(
+        new TypeError("FXP needs two clients (one control connection each), even for two paths on one server"),
+      );
+    }
+    const { signal } = options;
+    const [first, second] = this.id < destination.id ? [this, destination] : [destination, this];
+    return first.queue.run(
+      () =>
+        second.queue.run(async () => {
+          const source = await this.acquire(signal);
+          const target = await destination.acquire(signal);
+          return fxp(source, sourcePath, target, destinationPath, options);
+        }, signal),
+      signal,
     );
   }
 

@@ -22,14 +22,19 @@ export {
   type FtpConnectionCode,
   FtpConnectionError,
   FtpError,
+  type FtpFxpCode,
+  FtpFxpError,
   type FtpTimeoutCode,
   FtpTimeoutError,
   type FtpTlsCode,
   FtpTlsError,
+  type FxpAttempt,
+  type FxpSide,
 } from "./errors/index.js";
 export type { ConnectOptions, SecureOptions } from "./options.js";
 export { Pool, type PoolOptions } from "./pool.js";
 export type { DownloadOptions, TransferResult } from "./transfer/download.js";
+export type { FxpOptions, FxpResult } from "./transfer/fxp.js";
 export type { ProgressListener, TransferProgress } from "./transfer/progress.js";
 export type { UploadSource } from "./transfer/sources.js";
 export type { UploadOptions } from "./transfer/upload.js";

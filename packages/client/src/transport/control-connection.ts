@@ -333,11 +333,19 @@ export class ControlConnection {
   /**
    * Sends a transfer command (RETR, STOR, APPE, LIST, MLSD, NLST). The data connection must
    * already be open (passive) or listening (active).
+   * @param options.thirdParty - FXP: the data connection runs between this server and
+   *   another one; the transfer ends on its final reply alone, and {@link dataActivity}
+   *   keeps it from timing out after its 1yz (the protocol session's Rule 6).
    */
-  async transfer(verb: Verb, argument: string | undefined, signal?: AbortSignal): Promise<TransferCall> {
+  async transfer(
+    verb: Verb,
+    argument: string | undefined,
+    signal?: AbortSignal,
+    options: { thirdParty?: boolean } = {},
+  ): Promise<TransferCall> {
     const command = buildCommand(verb, argument);
     await this.whenIdle(signal);
-    const waiter = this.write(command, true);
+    const waiter = this.write(command, true, options.thirdParty === true);
     return {
       label: waiter.label,
       preliminary: (waiter.preliminary as Deferred<Reply>).promise,
@@ -406,9 +414,9 @@ export class ControlConnection {
 
   // ---- the loop -------------------------------------------------------------
 
-  private write(command: Command, transfer: boolean): Waiter {
+  private write(command: Command, transfer: boolean, thirdParty = false): Waiter {
     if (this.failure !== undefined) throw this.failure.error;
-    const bytes = this.session.send(command, now());
+    const bytes = this.session.send(command, now(), thirdParty ? { thirdParty } : {});
     const label = redactCommand(command);
     const waiter: Waiter = {
       command,
