@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const files = [];
-for (const pkg of ["protocol", "server", "client", "storage-s3"]) {
+for (const pkg of ["protocol", "server", "client", "storage-s3", "accounts-pg"]) {
   const manifest = JSON.parse(readFileSync(join(root, "packages", pkg, "package.json"), "utf8"));
   for (const entry of Object.values(manifest.exports ?? {})) {
     if (typeof entry !== "object" || typeof entry.types !== "string") continue;

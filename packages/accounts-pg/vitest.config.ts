@@ -9,7 +9,5 @@ const project = ftpkitProject("@ftpkit/accounts-pg", {
 // node's require() picks the ESM build of a dual package: pg's `require("pg-pool")` then gets
 // a module namespace instead of the class ("Class extends value [object Module]"). Node adds
 // "import" to ESM imports by itself, so it is not needed here.
-export default {
-  ...project,
-  ssr: { resolve: { conditions: ["@ftpkit/source", "node", "default"] } },
-};
+const config: typeof project = { ...project, ssr: { resolve: { conditions: ["@ftpkit/source", "node", "default"] } } };
+export default config;

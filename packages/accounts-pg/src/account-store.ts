@@ -92,9 +92,8 @@ export class PostgresAccountStore {
     if (c.enabled !== undefined) set("enabled", c.enabled);
     if (c.root !== undefined) {
       const columns = rootColumns(c.root);
-      ["root_kind", "root_path", "s3_bucket", "s3_prefix", "s3_endpoint", "s3_region", "s3_credentials"].forEach(
-        (column, i) => set(column, columns[i]),
-      );
+      const names = ["root_kind", "root_path", "s3_bucket", "s3_prefix", "s3_endpoint", "s3_region", "s3_credentials"];
+      for (const [i, column] of names.entries()) set(column, columns[i]);
     }
     if (c.home !== undefined) set("home", c.home);
     if (c.permissions !== undefined) set("permissions", permissionsColumn(c.permissions));
@@ -201,20 +200,24 @@ export class PostgresAccountStore {
       ok: boolean;
       bytes_over: boolean;
     }>(
-      `WITH row AS (
-         SELECT id FROM ftpkit.accounts WHERE name = $1
+      // FOR UPDATE waits for concurrent reservations and reads the row as they left it (READ
+      // COMMITTED re-reads a row locked by another transaction), so the check and the refusal
+      // reason use the current usage; the UPDATE then works on the row this statement holds.
+      `WITH cur AS (
+         SELECT id, used_bytes, used_files,
+                quota_bytes IS NULL OR $2::bigint <= 0 OR used_bytes + $2::bigint <= quota_bytes AS bytes_fit,
+                quota_files IS NULL OR $3::bigint <= 0 OR used_files + $3::bigint <= quota_files AS files_fit
+           FROM ftpkit.accounts WHERE name = $1 FOR UPDATE
        ), updated AS (
          UPDATE ftpkit.accounts a
-            SET used_bytes = greatest(used_bytes + $2::bigint, 0), used_files = greatest(used_files + $3::bigint, 0)
-          WHERE a.id = (SELECT id FROM row)
-            AND (quota_bytes IS NULL OR used_bytes + $2::bigint <= quota_bytes OR $2::bigint <= 0)
-            AND (quota_files IS NULL OR used_files + $3::bigint <= quota_files OR $3::bigint <= 0)
-          RETURNING used_bytes, used_files
+            SET used_bytes = greatest(a.used_bytes + $2::bigint, 0), used_files = greatest(a.used_files + $3::bigint, 0)
+           FROM cur
+          WHERE a.id = cur.id AND cur.bytes_fit AND cur.files_fit
+          RETURNING a.used_bytes, a.used_files
        )
-       SELECT used_bytes, used_files, true AS ok, false AS bytes_over FROM updated
-       UNION ALL
-       SELECT used_bytes, used_files, false, quota_bytes IS NOT NULL AND used_bytes + $2::bigint > quota_bytes
-         FROM ftpkit.accounts WHERE id = (SELECT id FROM row) AND NOT EXISTS (SELECT 1 FROM updated)`,
+       SELECT coalesce(u.used_bytes, c.used_bytes) AS used_bytes, coalesce(u.used_files, c.used_files) AS used_files,
+              u.used_bytes IS NOT NULL AS ok, NOT c.bytes_fit AS bytes_over
+         FROM cur c LEFT JOIN updated u ON true`,
       [name, bytes, files],
     );
     const row = rows[0];
@@ -244,14 +247,18 @@ export class PostgresAccountStore {
 
   /** Sets the usage outright (after counting the account's files anew). @returns false when there is no such account. */
   async setUsage(name: string, usage: AccountUsage): Promise<boolean> {
-    if (!Number.isSafeInteger(usage.bytes) || usage.bytes < 0 || !Number.isSafeInteger(usage.files) || usage.files < 0) {
+    if (
+      !Number.isSafeInteger(usage.bytes) ||
+      usage.bytes < 0 ||
+      !Number.isSafeInteger(usage.files) ||
+      usage.files < 0
+    ) {
       throw new RangeError("usage bytes and files must be non-negative integers");
     }
-    const result = await this.pool.query("UPDATE ftpkit.accounts SET used_bytes = $2, used_files = $3 WHERE name = $1", [
-      name,
-      usage.bytes,
-      usage.files,
-    ]);
+    const result = await this.pool.query(
+      "UPDATE ftpkit.accounts SET used_bytes = $2, used_files = $3 WHERE name = $1",
+      [name, usage.bytes, usage.files],
+    );
     return result.rowCount === 1;
   }
 }

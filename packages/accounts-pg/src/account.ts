@@ -113,7 +113,11 @@ export const PERMISSIONS = [
 
 const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 const rate = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const virtualPath = z.string().startsWith("/").max(4096).refine((p) => !/[\0\r\n]/.test(p), "no NUL, CR or LF");
+const virtualPath = z
+  .string()
+  .startsWith("/")
+  .max(4096)
+  .refine((p) => !/[\0\r\n]/.test(p), "no NUL, CR or LF");
 
 export const accountNameSchema = z
   .string()
@@ -158,7 +162,12 @@ export const newAccountSchema = z
     permissions: settings.permissions.optional(),
     fxp: settings.fxp.optional(),
     tls: z.enum(["required", "optional"]).optional(),
-    maxSessions: z.number().int().positive().max(2 ** 31 - 1).optional(),
+    maxSessions: z
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31 - 1)
+      .optional(),
     quota: z.object({ bytes: count.optional(), files: count.optional() }).strict().optional(),
     rateLimits: z.object({ upload: rate.optional(), download: rate.optional() }).strict().optional(),
   })

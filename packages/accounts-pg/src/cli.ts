@@ -147,8 +147,7 @@ function changesFrom(values: Values): AccountChanges & { root?: NewAccount["root
     tls = values.tls === "server" ? null : (values.tls as "required" | "optional");
   }
   const quotaBytes = values["quota-bytes"] === undefined ? undefined : parseSize("quota-bytes", values["quota-bytes"]);
-  const quotaFiles =
-    values["quota-files"] === undefined ? undefined : parseCount("quota-files", values["quota-files"]);
+  const quotaFiles = values["quota-files"] === undefined ? undefined : parseCount("quota-files", values["quota-files"]);
   const upload = values["upload-rate"] === undefined ? undefined : parseSize("upload-rate", values["upload-rate"]);
   const download =
     values["download-rate"] === undefined ? undefined : parseSize("download-rate", values["download-rate"]);

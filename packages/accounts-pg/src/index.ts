@@ -27,10 +27,10 @@ export {
 export { PostgresDefenderStore } from "./defender-store.js";
 export { AccountStoreError, type AccountStoreErrorCode } from "./errors.js";
 export {
-  type MigrateResult,
-  type Migration,
   MIGRATION_LOCK,
   MIGRATIONS,
+  type MigrateResult,
+  type Migration,
   migrate,
   SCHEMA_VERSION,
   schemaVersion,

@@ -13,7 +13,11 @@ export type S3ClientOrConfig = NonNullable<S3FileSystemOptions["client"]>;
 /** An S3 client configuration (`S3ClientConfig` of `@aws-sdk/client-s3`). */
 export type S3ClientConfig = Exclude<S3ClientOrConfig, S3FileSystem["client"]>;
 /** Static credentials of an S3 client configuration. */
-export type S3Credentials = { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+export type S3Credentials = {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+};
 
 export interface S3FileSystemForOptions {
   /**

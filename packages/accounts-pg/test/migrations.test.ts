@@ -16,7 +16,12 @@ describePostgres("migrate", (server) => {
     const { rows: tables } = await pool.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'ftpkit' ORDER BY 1",
     );
-    expect(tables.map((t) => t.table_name)).toEqual(["accounts", "defender_bans", "defender_scores", "schema_migrations"]);
+    expect(tables.map((t) => t.table_name)).toEqual([
+      "accounts",
+      "defender_bans",
+      "defender_scores",
+      "schema_migrations",
+    ]);
     const { rows: indexes } = await pool.query<{ indexname: string }>(
       "SELECT indexname FROM pg_indexes WHERE schemaname = 'ftpkit' ORDER BY 1",
     );
