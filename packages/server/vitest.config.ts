@@ -1,3 +1,3 @@
 import { ftpkitProject } from "../../tools/vitest-project.js";
 
-export default ftpkitProject("@ftpkit/server");
+export default ftpkitProject("@ftpkit/server", { setupFiles: ["../../tools/fast-check-seed.ts"] });

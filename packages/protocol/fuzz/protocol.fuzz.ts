@@ -126,6 +126,42 @@ describe(`fuzz (${runs} cases per target)`, () => {
       { ...params, numRuns: Math.max(1, Math.floor(runs / 4)) },
     );
   });
+  it("ServerSession with its defences on, on arbitrary client bytes and a moving clock", () => {
+    const options = fc.record({
+      lineTimeout: fc.constantFrom(0, 1, 100, 1000),
+      commandRate: fc.constantFrom(0, 1, 10, 1000),
+      commandBurst: fc.integer({ min: 1, max: 20 }),
+      floodTimeout: fc.constantFrom(0, 1, 500),
+      maxQueuedCommands: fc.integer({ min: 1, max: 16 }),
+      loginTimeout: fc.constantFrom(1, 1000, 60_000),
+      idleTimeout: fc.constantFrom(1, 1000),
+      failedLoginDelay: fc.constantFrom(0, 10),
+    });
+    const steps = fc.array(fc.tuple(fc.uint8Array({ maxLength: 60 }), fc.nat(3000)), { maxLength: 8 });
+    fc.assert(
+      fc.property(options, steps, (o, input) => {
+        const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, ...o });
+        let now = 0;
+        answerWithStubs(s, now);
+        for (const [bytes, dt] of input) {
+          s.receiveData(bytes, now);
+          answerWithStubs(s, now);
+          const until = now + dt;
+          for (let i = 0; ; i++) {
+            const at = s.pollTimeout();
+            if (at === undefined || at > until) break;
+            // A deadline that does not move time forward would be a busy loop in the I/O layer.
+            if (i > 10_000) throw new Error("pollTimeout does not advance");
+            now = Math.max(now, at);
+            s.handleTimeout(now);
+            answerWithStubs(s, now);
+          }
+          now = until;
+        }
+      }),
+      { ...params, numRuns: Math.max(1, Math.floor(runs / 4)) },
+    );
+  });
   it("ServerSession on arbitrary client bytes", () => {
     fc.assert(
       fc.property(fc.array(fc.uint8Array({ maxLength: 100 }), { maxLength: 6 }), (chunks) => {

@@ -135,6 +135,8 @@ export {
   virtualBasename,
   virtualDirname,
 } from "./path/index.js";
+// rate limiting
+export { TokenBucket } from "./rate/index.js";
 // replies
 export {
   createReply,
@@ -178,6 +180,7 @@ export {
   type DataOffer,
   type DataSide,
   type EntryInfo,
+  FLOOD_BACKLOG,
   formatListingEntry,
   formatMlsxListingEntry,
   type HashAlgorithm,

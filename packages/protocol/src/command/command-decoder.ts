@@ -61,6 +61,15 @@ export class CommandDecoder {
     return this.lines.bufferedLength;
   }
 
+  /**
+   * True while a line has begun and not ended: bytes without their LF, or a Telnet command
+   * or subnegotiation not finished. Exact once `nextLine()` has returned `NEED_DATA`; a
+   * server uses it to bound how long a line may take (a slow sender, "slowloris").
+   */
+  get hasPartialLine(): boolean {
+    return this.lines.hasPartialLine || this.telnet !== "data";
+  }
+
   /** Queues received bytes, stripping Telnet commands. */
   receiveData(bytes: Uint8Array): void {
     let data = bytes;

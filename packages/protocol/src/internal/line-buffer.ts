@@ -37,6 +37,14 @@ export class LineBuffer {
   }
 
   /**
+   * True when bytes of a line whose end has not been seen are held (or being discarded).
+   * Exact once {@link next} has returned undefined (every queued byte scanned).
+   */
+  get hasPartialLine(): boolean {
+    return this.buffered > 0 || this.discarding || this.queued > 0;
+  }
+
+  /**
    * The bytes of the unfinished line when it is short (at most 16 bytes) and nothing else
    * is queued, else undefined. Lets a decoder recognise a line whose terminator was lost.
    */

@@ -17,7 +17,7 @@ export {
 } from "./client/transfer-state.js";
 export { formatListingEntry, formatMlsxListingEntry, mlsxPermissions } from "./server/listing-lines.js";
 export { LOGIN_TRANSITIONS, type LoginState } from "./server/login-state.js";
-export { type PassiveResult, ServerSession } from "./server/server-session.js";
+export { FLOOD_BACKLOG, type PassiveResult, ServerSession } from "./server/server-session.js";
 export { MLST_FACTS } from "./server/state.js";
 export type {
   AuthResult,

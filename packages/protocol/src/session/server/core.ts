@@ -31,6 +31,10 @@ export interface ResolvedOptions {
   readonly maxLoginAttempts: number;
   readonly failedLoginDelay: number;
   readonly maxQueuedCommands: number;
+  readonly lineTimeout: number;
+  readonly commandRate: number;
+  readonly commandBurst: number;
+  readonly floodTimeout: number;
   readonly hashAlgorithms: readonly HashAlgorithm[];
   readonly virtualHosts: readonly string[] | undefined;
   readonly chmod: boolean;
@@ -52,6 +56,10 @@ export function resolveOptions(o: ServerSessionOptions): ResolvedOptions {
     maxLoginAttempts: o.maxLoginAttempts ?? 3,
     failedLoginDelay: o.failedLoginDelay ?? 1000,
     maxQueuedCommands: o.maxQueuedCommands ?? 64,
+    lineTimeout: o.lineTimeout ?? 30_000,
+    commandRate: o.commandRate ?? 0,
+    commandBurst: Math.max(1, o.commandBurst ?? 2 * (o.commandRate ?? 0)),
+    floodTimeout: o.floodTimeout ?? 10_000,
     hashAlgorithms: o.hashAlgorithms ?? ["SHA-256", "SHA-1", "MD5", "CRC32"],
     virtualHosts: o.virtualHosts?.map((h) => h.toLowerCase()),
     chmod: o.chmod ?? false,

@@ -11,6 +11,12 @@
  *         connection while a data transfer is in progress").
  * Rule 4: time is an input: `now` comes with every call that can start a timer, and the
  *         I/O layer asks `pollTimeout()` when to call `handleTimeout(now)`.
+ * Rule 5: defences against slow and fast senders live here, as deadlines: a command line
+ *         must end within `lineTimeout` of its first byte (partial lines are never activity),
+ *         and with `commandRate` every line run spends a token; over the rate the session
+ *         runs nothing until the bucket refills and reads ahead only up to
+ *         `maxQueuedCommands` lines (back-pressure). A client that keeps pipelining over the
+ *         rate (at least FLOOD_BACKLOG lines waiting) for `floodTimeout` is closed.
  *
  * Call order for the I/O layer: construct (the 220 greeting is queued), then loop:
  * feed input (`receiveData`, `receiveEof`, `handle*Result`, `handleTimeout`, `handleShutdown`), then drain
@@ -18,21 +24,46 @@
  * re-arm one timer from `pollTimeout()`.
  */
 import { COMMANDS, type CommandSpec, canonicalVerb, type DecodedLine } from "../../command/index.js";
+import { TokenBucket } from "../../rate/index.js";
 import { NEED_DATA, PAUSED } from "../../sentinels.js";
 import { type PassiveResult, type Pending, SessionCore } from "./core.js";
 import { HANDLERS, type Handler } from "./handlers/index.js";
 import { finishTransfer, preliminaryText } from "./handlers/transfers.js";
-import type { AuthResult, ServerEvent, ServerSessionOptions, StorageResult, TransferResult } from "./types.js";
+import type {
+  AuthResult,
+  CloseReason,
+  ServerEvent,
+  ServerSessionOptions,
+  StorageResult,
+  TransferResult,
+} from "./types.js";
 
 export type { PassiveResult };
+
+/**
+ * Complete command lines waiting while the session is over its command rate that mark the
+ * client as pipelining (not waiting for replies), which `floodTimeout` then bounds. A client
+ * that waits for each reply never has more than one line waiting.
+ */
+export const FLOOD_BACKLOG = 8;
 
 export class ServerSession {
   private readonly core: SessionCore;
   private readonly queued: DecodedLine[] = [];
+  /** The command-rate limiter (undefined without `commandRate`). */
+  private readonly bucket: TokenBucket | undefined;
+  /** Over the command rate: no line runs before this time. */
+  private throttledUntil: number | undefined;
+  /** Since when the client has been pipelining over the command rate. */
+  private floodSince: number | undefined;
+  /** Since when a command line has been started and not finished. */
+  private partialSince: number | undefined;
 
   /** Creates the session and queues the 220 greeting (RFC 959 §5.4 connection establishment). */
   constructor(options: ServerSessionOptions) {
     this.core = new SessionCore(options, options.maxLineLength);
+    const o = this.core.options;
+    this.bucket = o.commandRate > 0 ? new TokenBucket(o.commandRate, o.commandBurst, options.now) : undefined;
     if (options.refuse !== undefined) {
       // RFC 959 §5.4: 421 instead of 220 when the service is not available.
       this.core.reply(421, options.refuse);
@@ -94,32 +125,56 @@ export class ServerSession {
     this.core.close("eof");
   }
 
-  /** Deadlines: delayed replies, the login timeout and the idle timeout. */
+  /**
+   * Deadlines: delayed replies, the login, idle and line timeouts, the end of a command-rate
+   * wait and the flood timeout.
+   */
   handleTimeout(now: number): void {
     const core = this.core;
     if (core.closed) return;
     core.now = now;
+    const o = core.options;
+    if (this.partialSince !== undefined && o.lineTimeout > 0 && now >= this.partialSince + o.lineTimeout) {
+      this.end(421, "Timeout: command line not completed in time, closing control connection.", "line-timeout");
+      return;
+    }
+    if (this.floodSince !== undefined && o.floodTimeout > 0 && now >= this.floodSince + o.floodTimeout) {
+      this.end(421, "Too many commands, closing control connection.", "command-flood");
+      return;
+    }
     const pending = core.pending;
     if (pending?.kind === "delay") {
-      if (now < pending.release) return;
-      core.pending = undefined;
-      pending.onRelease();
+      if (now >= pending.release) {
+        core.pending = undefined;
+        pending.onRelease();
+      }
       this.pump();
       return;
     }
     if (core.state.login !== "logged-in") {
-      if (now >= core.connectedAt + core.options.loginTimeout) {
-        this.abortForTimeout();
-        core.reply(421, "Timeout: login took too long, closing control connection.");
-        core.close("login-timeout");
+      if (now >= core.connectedAt + o.loginTimeout) {
+        this.end(421, "Timeout: login took too long, closing control connection.", "login-timeout");
+        return;
       }
+    } else if (pending === undefined && now >= core.lastActivity + o.idleTimeout) {
+      this.end(421, "Timeout: no activity, closing control connection.", "idle-timeout");
       return;
     }
-    if (pending === undefined && now >= core.lastActivity + core.options.idleTimeout) {
-      core.dropDataSetup();
-      core.reply(421, "Timeout: no activity, closing control connection.");
-      core.close("idle-timeout");
-    }
+    // The end of a command-rate wait.
+    this.pump();
+  }
+
+  /**
+   * Ends the session now, whatever runs: a running transfer is aborted (`abort-transfer`),
+   * a passive listener closed, lines not yet run are dropped, `421 <text>` is sent and the
+   * session closes (`disconnected`). For an I/O layer that must drop a client, e.g. because
+   * its address was just banned (RFC 959 §4.2: 421 "may be a reply to any command if the
+   * service knows it must shut down").
+   */
+  handleDisconnect(text: string, now?: number): void {
+    if (this.core.closed) return;
+    if (now !== undefined) this.core.now = now;
+    this.end(421, text, "disconnected");
   }
 
   /**
@@ -217,11 +272,20 @@ export class ServerSession {
   pollTimeout(): number | undefined {
     const core = this.core;
     if (core.closed) return undefined;
+    const o = core.options;
     const pending = core.pending;
-    if (pending?.kind === "delay") return pending.release;
-    if (core.state.login !== "logged-in") return core.connectedAt + core.options.loginTimeout;
-    if (pending === undefined) return core.lastActivity + core.options.idleTimeout;
-    return undefined;
+    let at: number | undefined;
+    const consider = (t: number | undefined) => {
+      if (t !== undefined && (at === undefined || t < at)) at = t;
+    };
+    if (pending?.kind === "delay") consider(pending.release);
+    else if (core.state.login !== "logged-in") consider(core.connectedAt + o.loginTimeout);
+    else if (pending === undefined) consider(core.lastActivity + o.idleTimeout);
+    // The end of a command-rate wait matters only when lines wait for it.
+    if (this.throttledUntil !== undefined && this.queued.length > 0) consider(this.throttledUntil);
+    if (this.partialSince !== undefined && o.lineTimeout > 0) consider(this.partialSince + o.lineTimeout);
+    if (this.floodSince !== undefined && o.floodTimeout > 0) consider(this.floodSince + o.floodTimeout);
+    return at;
   }
 
   // ---- internals ------------------------------------------------------------
@@ -238,15 +302,39 @@ export class ServerSession {
     return pending as Extract<Pending, { kind: K }>;
   }
 
-  private abortForTimeout(): void {
-    const pending = this.core.pending;
-    if (pending?.kind === "transfer") this.core.emit({ type: "abort-transfer", id: pending.id });
-    this.core.dropDataSetup();
+  /** Closes the session with a 421, aborting whatever runs (timeouts, flood, disconnect). */
+  private end(code: 421, text: string, reason: CloseReason): void {
+    const core = this.core;
+    const pending = core.pending;
+    if (pending?.kind === "transfer") core.emit({ type: "abort-transfer", id: pending.id });
+    core.dropDataSetup();
+    this.queued.length = 0;
+    core.reply(code, text);
+    core.close(reason);
+  }
+
+  /** True while the session is over its command rate (no token for the next line). */
+  private throttled(): boolean {
+    const bucket = this.bucket;
+    if (bucket === undefined) return false;
+    const now = this.core.now;
+    if (this.throttledUntil !== undefined && now < this.throttledUntil) return true;
+    const wait = bucket.waitFor(1, now);
+    this.throttledUntil = wait > 0 ? now + wait : undefined;
+    return wait > 0;
+  }
+
+  /** Spends the token of a line about to run (ABOR and QUIT during a transfer may go into debt). */
+  private charge(): void {
+    this.bucket?.take(1, this.core.now);
   }
 
   /** Processes lines until one needs the I/O layer, input runs out or the queue is full. */
   private pump(): void {
     const core = this.core;
+    const max = core.options.maxQueuedCommands;
+    let drained = false;
+    let took = false;
     while (!core.closed) {
       if (core.shuttingDown && core.pending === undefined) {
         this.queued.length = 0;
@@ -255,21 +343,54 @@ export class ServerSession {
         core.close("shutdown");
         return;
       }
-      if (core.pending !== undefined) {
-        if (this.queued.length >= core.options.maxQueuedCommands) return;
+      if (core.pending !== undefined || this.throttled()) {
+        // Busy, or over the command rate: read ahead (bounded), run only what may run now.
+        if (this.queued.length >= max) break;
         const line = core.decoder.nextLine();
-        if (line === NEED_DATA) return;
-        if (core.pending.kind === "transfer" && line.ok && COMMANDS[line.command.verb].allowedDuringTransfer) {
-          this.duringTransfer(line);
-          continue;
+        if (line === NEED_DATA) {
+          drained = true;
+          break;
+        }
+        took = true;
+        if (core.pending?.kind === "transfer" && line.ok && COMMANDS[line.command.verb].allowedDuringTransfer) {
+          // ABOR and QUIT always get through; STAT waits its turn while over the rate.
+          if (line.command.verb !== "STAT" || !this.throttled()) {
+            this.charge();
+            this.duringTransfer(line);
+            continue;
+          }
         }
         this.queued.push(line);
         continue;
       }
-      const line = this.queued.shift() ?? core.decoder.nextLine();
-      if (line === NEED_DATA) return;
+      const queued = this.queued.shift();
+      const line = queued ?? core.decoder.nextLine();
+      if (line === NEED_DATA) {
+        drained = true;
+        break;
+      }
+      if (queued === undefined) took = true;
+      this.charge();
       this.dispatch(line);
     }
+    if (core.closed) return;
+    this.track(drained, took);
+  }
+
+  /**
+   * After a pump: when a line started (its first byte) for `lineTimeout`, and whether the
+   * client is pipelining over the command rate (for `floodTimeout`).
+   */
+  private track(drained: boolean, took: boolean): void {
+    const core = this.core;
+    // Only a drained decoder tells a partial line apart from complete lines not yet read;
+    // a client whose complete lines fill the queue is fast, not slow. A line taken in this
+    // pump ended the previous partial line: what is left began now.
+    if (drained && core.decoder.hasPartialLine) this.partialSince = took ? core.now : (this.partialSince ?? core.now);
+    else this.partialSince = undefined;
+    const flooding = this.queued.length >= Math.min(FLOOD_BACKLOG, core.options.maxQueuedCommands) && this.throttled();
+    if (flooding) this.floodSince ??= core.now;
+    else this.floodSince = undefined;
   }
 
   /** RFC 959 §4.1.3: ABOR, STAT and QUIT while a transfer runs. */

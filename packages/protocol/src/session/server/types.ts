@@ -109,13 +109,15 @@ export type TransferResult =
  * Failures of the data connection itself (RFC 959 §4.2.2: 425, 426), and of its TLS layer
  * under PROT P (RFC 4217 §10.2: 522 after the 150, as vsftpd answers): `tls-failed` when the TLS
  * negotiation on the data connection failed, `tls-not-resumed` when it succeeded without
- * resuming the control connection's TLS session and the server requires that.
+ * resuming the control connection's TLS session and the server requires that. `too-slow`:
+ * the data connection moved fewer bytes than the server's minimum rate (a slow-drip client).
  */
 export type TransferFailure =
   | "data-connection"
   | "aborted"
   | "connection-lost"
   | "timeout"
+  | "too-slow"
   | "tls-failed"
   | "tls-not-resumed";
 
@@ -144,9 +146,15 @@ export type CloseReason =
   | "quit"
   | "idle-timeout"
   | "login-timeout"
+  /** A command line was started and not finished within `lineTimeout` (a slow sender, "slowloris"). */
+  | "line-timeout"
+  /** The client kept pipelining commands over `commandRate` for `floodTimeout`. */
+  | "command-flood"
   | "too-many-failures"
   | "eof"
   | "refused"
+  /** The I/O layer ended the session with `handleDisconnect` (e.g. its address was banned). */
+  | "disconnected"
   | "shutdown";
 
 export interface ServerSessionOptions {
@@ -189,6 +197,28 @@ export interface ServerSessionOptions {
   readonly maxLineLength?: number;
   /** Commands buffered while one runs, before the session stops asking for input (default 64). */
   readonly maxQueuedCommands?: number;
+  /**
+   * Milliseconds a command line may take from its first byte to its end (default 30000).
+   * A client that trickles a line ("slowloris") gets 421 and the session closes
+   * (`line-timeout`). Partial lines never count as activity for `idleTimeout`, and the login
+   * timeout runs from the connection, so neither is reset by them. 0 disables.
+   */
+  readonly lineTimeout?: number;
+  /**
+   * Commands per second a session may run on average (a token bucket; default 0: no limit).
+   * Over the rate the session stops taking lines (`wantsInput` false once `maxQueuedCommands`
+   * wait), which is back-pressure on the client: a client that waits for each reply is only
+   * slowed down, never refused.
+   */
+  readonly commandRate?: number;
+  /** Commands allowed at once above the rate after a quiet period (default `2 * commandRate`, at least 1). */
+  readonly commandBurst?: number;
+  /**
+   * Milliseconds a client may keep pipelining commands (at least `FLOOD_BACKLOG` complete lines
+   * waiting) while over `commandRate`, before 421 and close (`command-flood`; default 10000).
+   * 0 never closes (back-pressure only).
+   */
+  readonly floodTimeout?: number;
   /** Hash algorithms for HASH (default all four). */
   readonly hashAlgorithms?: readonly HashAlgorithm[];
   /** RFC 7151 host names accepted by HOST; undefined accepts any. */

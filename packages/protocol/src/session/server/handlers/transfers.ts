@@ -50,6 +50,9 @@ export function finishTransfer(core: SessionCore, transfer: RunningTransfer, res
       case "timeout":
         core.reply(426, "Data connection timed out; transfer aborted.");
         break;
+      case "too-slow":
+        core.reply(426, "Data connection too slow; transfer aborted.");
+        break;
       // RFC 4217 §10.2: "Should the server not like the TLS negotiation, then it will close the
       // data port immediately and follow the '150' command with a '522' reply"; when the reason
       // is that the data connection did not use a cached TLS session, "the '522' reply should
