@@ -3,8 +3,8 @@ import type { Pool } from "pg";
 
 /** Epoch milliseconds as a timestamptz, exactly (no float rounding). */
 const AT = (n: number) => `(timestamptz 'epoch' + $${n}::bigint * interval '1 millisecond')`;
-/** A timestamptz column as epoch milliseconds. */
-const MS = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
+/** A timestamptz column as epoch milliseconds (rounded: before PostgreSQL 14 `extract` is a float). */
+const MS = (column: string) => `round(extract(epoch FROM ${column}) * 1000)::float8`;
 
 interface BanRow {
   address: string;
