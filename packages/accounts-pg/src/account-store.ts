@@ -10,6 +10,7 @@ import {
   type NewAccount,
   newAccountSchema,
   permissionsColumn,
+  type QuotaUsageStore,
   rootColumns,
   toRecord,
   validate,
@@ -63,8 +64,8 @@ export class PostgresAccountStore {
           a.maxSessions ?? null,
           a.quota?.bytes ?? null,
           a.quota?.files ?? null,
-          a.rateLimits?.upload ?? null,
-          a.rateLimits?.download ?? null,
+          a.bandwidth?.upload ?? null,
+          a.bandwidth?.download ?? null,
         ],
       );
       return toRecord(rows[0] as AccountRow);
@@ -102,8 +103,8 @@ export class PostgresAccountStore {
     if (c.maxSessions !== undefined) set("max_sessions", c.maxSessions);
     if (c.quota?.bytes !== undefined) set("quota_bytes", c.quota.bytes);
     if (c.quota?.files !== undefined) set("quota_files", c.quota.files);
-    if (c.rateLimits?.upload !== undefined) set("upload_rate", c.rateLimits.upload);
-    if (c.rateLimits?.download !== undefined) set("download_rate", c.rateLimits.download);
+    if (c.bandwidth?.upload !== undefined) set("upload_rate", c.bandwidth.upload);
+    if (c.bandwidth?.download !== undefined) set("download_rate", c.bandwidth.download);
     if (sets.length === 0) return this.get(name);
     const { rows } = await this.pool.query<AccountRow>(
       `UPDATE ftpkit.accounts SET ${sets.join(", ")}, updated_at = now() WHERE name = $1 RETURNING ${ACCOUNT_COLUMNS}`,
@@ -241,6 +242,27 @@ export class PostgresAccountStore {
       quota: {
         ...(row.quota_bytes === null ? {} : { bytes: Number(row.quota_bytes) }),
         ...(row.quota_files === null ? {} : { files: Number(row.quota_files) }),
+      },
+    };
+  }
+
+  /**
+   * The account's usage as a {@link QuotaUsageStore}, for the server's `quota.usage`: `get`
+   * reads the counters, `add` is {@link recordUpload}. The authenticator attaches one to every
+   * account it returns.
+   * @throws (from `get`) AccountStoreError `FTP_ERR_ACCOUNT_INVALID` when the account is gone.
+   */
+  usageStore(name: string): QuotaUsageStore {
+    return {
+      get: async () => {
+        const usage = await this.usage(name);
+        if (usage === undefined) {
+          throw new AccountStoreError(`account ${name} no longer exists`, { code: "FTP_ERR_ACCOUNT_INVALID" });
+        }
+        return { bytes: usage.bytes, files: usage.files };
+      },
+      add: async (delta) => {
+        await this.recordUpload(name, delta.bytes, delta.files);
       },
     };
   }

@@ -42,8 +42,18 @@ export interface AccountUsage {
   readonly files: number;
 }
 
+/**
+ * An account's usage as the server reads and changes it (`quota.usage` of the server's
+ * `Account`): `get` before an upload, `add` with the change after it (negative for what was
+ * freed). Backed by the `used_bytes`/`used_files` columns, so every node counts into the same row.
+ */
+export interface QuotaUsageStore {
+  get(): Promise<AccountUsage>;
+  add(delta: AccountUsage): Promise<void>;
+}
+
 /** Transfer rate limits in bytes per second; an absent limit is no limit. */
-export interface AccountRateLimits {
+export interface AccountBandwidth {
   readonly upload?: number;
   readonly download?: number;
 }
@@ -62,7 +72,7 @@ export interface AccountRecord {
   readonly maxSessions?: number;
   readonly quota: AccountQuota;
   readonly usage: AccountUsage;
-  readonly rateLimits: AccountRateLimits;
+  readonly bandwidth: AccountBandwidth;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -83,7 +93,7 @@ export interface NewAccount {
   readonly tls?: "required" | "optional";
   readonly maxSessions?: number;
   readonly quota?: AccountQuota;
-  readonly rateLimits?: AccountRateLimits;
+  readonly bandwidth?: AccountBandwidth;
 }
 
 /** Changes to an account; `null` clears an optional setting (back to the server's default, or no limit). */
@@ -96,7 +106,7 @@ export interface AccountChanges {
   readonly tls?: "required" | "optional" | null;
   readonly maxSessions?: number | null;
   readonly quota?: { readonly bytes?: number | null; readonly files?: number | null };
-  readonly rateLimits?: { readonly upload?: number | null; readonly download?: number | null };
+  readonly bandwidth?: { readonly upload?: number | null; readonly download?: number | null };
 }
 
 export const PERMISSIONS = [
@@ -169,7 +179,7 @@ export const newAccountSchema = z
       .max(2 ** 31 - 1)
       .optional(),
     quota: z.object({ bytes: count.optional(), files: count.optional() }).strict().optional(),
-    rateLimits: z.object({ upload: rate.optional(), download: rate.optional() }).strict().optional(),
+    bandwidth: z.object({ upload: rate.optional(), download: rate.optional() }).strict().optional(),
   })
   .strict();
 
@@ -189,7 +199,7 @@ export const accountChangesSchema = z
       .nullable()
       .optional(),
     quota: z.object({ bytes: count.nullable().optional(), files: count.nullable().optional() }).strict().optional(),
-    rateLimits: z
+    bandwidth: z
       .object({ upload: rate.nullable().optional(), download: rate.nullable().optional() })
       .strict()
       .optional(),
@@ -286,7 +296,7 @@ export function toRecord(row: AccountRow): AccountRecord {
       ...(row.quota_files === null ? {} : { files: Number(row.quota_files) }),
     },
     usage: { bytes: Number(row.used_bytes), files: Number(row.used_files) },
-    rateLimits: {
+    bandwidth: {
       ...(row.upload_rate === null ? {} : { upload: Number(row.upload_rate) }),
       ...(row.download_rate === null ? {} : { download: Number(row.download_rate) }),
     },

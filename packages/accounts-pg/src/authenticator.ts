@@ -14,16 +14,21 @@ import {
   type AccountRoot,
   type AccountRow,
   accountNameSchema,
+  type QuotaUsageStore,
   toRecord,
 } from "./account.js";
+import { PostgresAccountStore } from "./account-store.js";
 import { AccountStoreError } from "./errors.js";
 
-/** The {@link Account} the authenticator returns, with the stored limits the server may use. */
+/**
+ * The {@link Account} the authenticator returns, with the stored limits in the shape of the
+ * server's `Account.quota` and `Account.bandwidth`.
+ */
 export type PostgresAccount = Account & {
-  /** The account's quotas (absent: unlimited), as `quota: { bytes, files }`. */
-  readonly quota?: AccountRecord["quota"];
+  /** The account's quotas (absent limits: unlimited) and its usage in the database. */
+  readonly quota?: AccountRecord["quota"] & { readonly usage?: QuotaUsageStore };
   /** Transfer rate limits in bytes per second (absent: unlimited). */
-  readonly rateLimits?: AccountRecord["rateLimits"];
+  readonly bandwidth?: AccountRecord["bandwidth"];
 };
 
 export interface PostgresAuthenticatorOptions {
@@ -44,6 +49,12 @@ export interface PostgresAuthenticatorOptions {
    * (default: `hashPassword()`'s defaults).
    */
   readonly dummyHashParameters?: ScryptParameters;
+  /**
+   * Attach the account's usage in the database (`quota.usage`) to every account, so that the
+   * server counts what it stores into `used_bytes`/`used_files` on every node, and a quota set
+   * later starts from the truth. `false`: only to accounts with a quota. Default true.
+   */
+  readonly countUsage?: boolean;
 }
 
 /** A `LocalFileSystem` on a local root; an S3 root is an error (`FTP_ERR_ACCOUNT_ROOT`). */
@@ -55,10 +66,10 @@ export function localFileSystemFor(root: AccountRoot): FileSystem {
   );
 }
 
-/** The server-facing fields of a record. */
-export function toAccount(record: AccountRecord, fs: FileSystem): PostgresAccount {
-  const quota = record.quota.bytes !== undefined || record.quota.files !== undefined;
-  const rates = record.rateLimits.upload !== undefined || record.rateLimits.download !== undefined;
+/** The server-facing fields of a record (`usage`: the account's usage store, see {@link PostgresAccountStore.usageStore}). */
+export function toAccount(record: AccountRecord, fs: FileSystem, usage?: QuotaUsageStore): PostgresAccount {
+  const limited = record.quota.bytes !== undefined || record.quota.files !== undefined;
+  const rates = record.bandwidth.upload !== undefined || record.bandwidth.download !== undefined;
   return {
     fs,
     permissions: record.permissions,
@@ -66,8 +77,10 @@ export function toAccount(record: AccountRecord, fs: FileSystem): PostgresAccoun
     fxp: record.fxp,
     ...(record.maxSessions === undefined ? {} : { maxSessions: record.maxSessions }),
     ...(record.tls === undefined ? {} : { tls: record.tls }),
-    ...(quota ? { quota: record.quota } : {}),
-    ...(rates ? { rateLimits: record.rateLimits } : {}),
+    ...(limited || usage !== undefined
+      ? { quota: { ...record.quota, ...(usage === undefined ? {} : { usage }) } }
+      : {}),
+    ...(rates ? { bandwidth: record.bandwidth } : {}),
   };
 }
 
@@ -79,13 +92,16 @@ export function toAccount(record: AccountRecord, fs: FileSystem): PostgresAccoun
  * - An unknown name is checked against a dummy hash of the same cost, so that response times
  *   do not tell which names exist.
  * - The row becomes an {@link Account}: `fileSystemFor(root)` for `fs`, and permissions, home,
- *   FXP, TLS policy and session limit as stored (quota and rate limits ride along, see
+ *   FXP, TLS policy and session limit as stored, `quota: { bytes, files, usage }` with the
+ *   account's usage in the database, and `bandwidth: { upload, download }` (see
  *   {@link PostgresAccount}).
  *
  * A database error rejects: the server answers 530 and reports it on its `error` event.
  */
 export function createPostgresAuthenticator(pool: Pool, options: PostgresAuthenticatorOptions = {}): Authenticator {
   const fileSystemFor = options.fileSystemFor ?? localFileSystemFor;
+  const store = new PostgresAccountStore(pool);
+  const countUsage = options.countUsage ?? true;
   let dummy: Promise<string> | undefined;
   const dummyHash = () => {
     dummy ??= hashPassword("ftpkit unknown-user dummy", options.dummyHashParameters ?? {});
@@ -110,7 +126,9 @@ export function createPostgresAuthenticator(pool: Pool, options: PostgresAuthent
     const good = await verifyPassword(password, row.password_hash);
     if (!good || !row.enabled) return null;
     const record = toRecord(row);
-    const account = toAccount(record, await fileSystemFor(record.root, record));
+    const limited = record.quota.bytes !== undefined || record.quota.files !== undefined;
+    const usage = countUsage || limited ? store.usageStore(record.name) : undefined;
+    const account = toAccount(record, await fileSystemFor(record.root, record), usage);
     return options.account === undefined ? account : options.account(account, record);
   };
 }

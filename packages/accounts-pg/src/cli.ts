@@ -171,7 +171,7 @@ function changesFrom(values: Values): AccountChanges & { root?: NewAccount["root
     ...(upload === undefined && download === undefined
       ? {}
       : {
-          rateLimits: {
+          bandwidth: {
             ...(upload === undefined ? {} : { upload }),
             ...(download === undefined ? {} : { download }),
           },

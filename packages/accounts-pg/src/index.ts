@@ -6,14 +6,15 @@
  * (`PostgresDefenderStore`). S3 roots: `@ftpkit/accounts-pg/s3`.
  */
 export type {
+  AccountBandwidth,
   AccountChanges,
   AccountQuota,
-  AccountRateLimits,
   AccountRecord,
   AccountRoot,
   AccountUsage,
   LocalRoot,
   NewAccount,
+  QuotaUsageStore,
   S3Root,
 } from "./account.js";
 export { PostgresAccountStore, type Reservation } from "./account-store.js";

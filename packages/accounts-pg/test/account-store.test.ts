@@ -25,7 +25,7 @@ describePostgres("PostgresAccountStore", (server) => {
       tls: "required",
       maxSessions: 3,
       quota: { bytes: 10 * 2 ** 30, files: 1000 },
-      rateLimits: { upload: 1_000_000, download: 2_000_000 },
+      bandwidth: { upload: 1_000_000, download: 2_000_000 },
     });
     expect(alice).toMatchObject({
       name: "alice",
@@ -38,7 +38,7 @@ describePostgres("PostgresAccountStore", (server) => {
       maxSessions: 3,
       quota: { bytes: 10 * 2 ** 30, files: 1000 },
       usage: { bytes: 0, files: 0 },
-      rateLimits: { upload: 1_000_000, download: 2_000_000 },
+      bandwidth: { upload: 1_000_000, download: 2_000_000 },
     });
     expect(JSON.stringify(alice)).not.toContain("scrypt");
     expect(alice.createdAt).toBeInstanceOf(Date);
@@ -56,7 +56,7 @@ describePostgres("PostgresAccountStore", (server) => {
       home: "/",
       fxp: false,
       quota: {},
-      rateLimits: {},
+      bandwidth: {},
     });
     expect(bob).not.toHaveProperty("tls");
     expect(bob).not.toHaveProperty("maxSessions");

@@ -10,6 +10,7 @@ import {
   type AccountRoot,
   AccountStoreError,
   createPostgresAuthenticator,
+  type PostgresAccount,
   PostgresAccountStore,
 } from "../src/index.js";
 import { createFileSystemFor, credentialsEnvPrefix } from "../src/s3.js";
@@ -50,7 +51,7 @@ describePostgres("createPostgresAuthenticator", (serverUrl) => {
       tls: "required",
       maxSessions: 2,
       quota: { bytes: 1_000_000, files: 10 },
-      rateLimits: { download: 500_000 },
+      bandwidth: { download: 500_000 },
     });
     await store.add({ name: "plain", passwordHash: hash, root: { kind: "local", path: dir } });
     await store.add({ name: "off", passwordHash: hash, root: { kind: "local", path: dir }, enabled: false });
@@ -85,8 +86,8 @@ describePostgres("createPostgresAuthenticator", (serverUrl) => {
       fxp: true,
       tls: "required",
       maxSessions: 2,
-      quota: { bytes: 1_000_000, files: 10 },
-      rateLimits: { download: 500_000 },
+      quota: { bytes: 1_000_000, files: 10, usage: expect.any(Object) },
+      bandwidth: { download: 500_000 },
     });
     expect(account.fs).toBeInstanceOf(LocalFileSystem);
     expect((account.fs as LocalFileSystem).root).toBe(dir);
@@ -95,7 +96,18 @@ describePostgres("createPostgresAuthenticator", (serverUrl) => {
     expect(plain).toMatchObject({ permissions: "all", home: "/", fxp: false });
     expect(plain).not.toHaveProperty("tls");
     expect(plain).not.toHaveProperty("maxSessions");
-    expect(plain).not.toHaveProperty("quota");
+    // No limits, but the usage store is attached, counting into the row.
+    expect(Object.keys((plain as PostgresAccount).quota ?? {})).toEqual(["usage"]);
+    const usage = (plain as PostgresAccount).quota?.usage;
+    await usage?.add({ bytes: 1234, files: 2 });
+    await usage?.add({ bytes: -234, files: -1 });
+    expect(await usage?.get()).toEqual({ bytes: 1000, files: 1 });
+    expect((await store.get("plain"))?.usage).toEqual({ bytes: 1000, files: 1 });
+    await store.setUsage("plain", { bytes: 0, files: 0 });
+    // countUsage: false leaves it to accounts with a quota.
+    const quiet = createPostgresAuthenticator(db.pool(), { countUsage: false });
+    expect(await loggedIn(quiet, "plain", "right")).not.toHaveProperty("quota");
+    expect(Object.keys((await loggedIn(quiet, "alice", "right")) as PostgresAccount)).toContain("quota");
   });
 
   it("refuses a wrong password, a disabled account and an unknown user, checking a hash every time", async () => {

@@ -116,7 +116,7 @@ describePostgres("ftpkit-accounts", (server) => {
       name: "bob",
       tls: "required",
       maxSessions: 4,
-      rateLimits: { upload: 1024 * 1024 },
+      bandwidth: { upload: 1024 * 1024 },
       root: { kind: "s3", bucket: "ftp", prefix: "users/bob/", credentials: "main" },
     });
     // Never a hash, nor a password, in any output.

@@ -63,7 +63,8 @@ describePostgres("FtpServer with the Postgres authenticator", (server) => {
     ftp = new FtpServer({
       host: "127.0.0.1",
       port: 0,
-      authenticate: createPostgresAuthenticator(pool, { dummyHashParameters: { N: 4096 } }),
+      // Usage is counted from the upload events below, so the server must not count it too.
+      authenticate: createPostgresAuthenticator(pool, { dummyHashParameters: { N: 4096 }, countUsage: false }),
       limits: { failedLoginDelay: 0 },
     });
     ftp.on("error", (error) => errors.push(error));
