@@ -20,15 +20,7 @@ import socket
 import ssl
 import sys
 
-
-class ReuseFTP_TLS(ftplib.FTP_TLS):
-    """FTP_TLS whose data connections resume the control connection's TLS session."""
-
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:
-            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
-        return conn, size
+from ftplib_tls import ReuseFTP_TLS
 
 
 def implicit(base):

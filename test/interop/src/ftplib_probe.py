@@ -14,13 +14,7 @@ import json
 import ssl
 import sys
 
-
-class ReuseFTP_TLS(ftplib.FTP_TLS):
-    def ntransfercmd(self, cmd, rest=None):
-        conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
-        if self._prot_p:
-            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
-        return conn, size
+from ftplib_tls import ReuseFTP_TLS
 
 
 def connect(cfg, passive=True):

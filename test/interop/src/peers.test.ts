@@ -6,8 +6,8 @@
  * A peer that is not installed FAILS here with the reason (run peers/install.sh as root); set
  * FTPKIT_INTEROP_ALLOW_MISSING=1 to skip such peers instead, visibly.
  */
-import { execFile, spawn } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
@@ -29,79 +29,14 @@ import {
   startPeer,
   stopAllPeers,
 } from "./peers.js";
+import { CURL, curl, lftp, type Run, run, sha256 } from "./third-party-clients.js";
 
-const CURL = "/usr/bin/curl";
 const PROBE = fileURLToPath(new URL("./ftplib_probe.py", import.meta.url));
 const allowMissing = process.env["FTPKIT_INTEROP_ALLOW_MISSING"] === "1";
-
-interface Run {
-  code: number;
-  stdout: Buffer;
-  stderr: string;
-}
-
-function run(cmd: string, args: string[], timeoutMs = 30_000): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = execFile(
-      cmd,
-      args,
-      {
-        encoding: "buffer",
-        timeout: timeoutMs,
-        maxBuffer: 64 * 1024 * 1024,
-        env: { PATH: "/usr/bin:/bin", LANG: "C.UTF-8" },
-      },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
-        resolve({ code, stdout, stderr: stderr.toString("utf8") });
-      },
-    );
-    child.stdin?.end();
-  });
-}
-
-/** curl against the peer, with its login and the TLS flags its mode needs. */
-function curl(peer: RunningPeer, urlPath: string, extra: string[] = []): Promise<Run> {
-  const scheme = peer.tls === "implicit" ? "ftps" : "ftp";
-  const tlsArgs = peer.tls ? ["--ssl-reqd", "--cacert", peer.certFile!] : [];
-  return run(CURL, [
-    "-sS",
-    "--max-time",
-    "25",
-    "--user",
-    `${peer.user}:${peer.password}`,
-    ...tlsArgs,
-    ...extra,
-    `${scheme}://127.0.0.1:${peer.port}/${urlPath}`,
-  ]);
-}
-
-/**
- * lftp (GnuTLS) against the peer: `commands` run after login, stop at the first failure. TLS is
- * capped at 1.2: with TLS 1.3, lftp closes an upload's data connection with the server's
- * post-handshake session tickets unread, the kernel sends RST, and pyftpdlib 1.5.7 then stores a
- * truncated file yet answers 226.
- */
-function lftp(peer: RunningPeer, commands: string[]): Promise<Run> {
-  const settings = ["set cmd:fail-exit yes", "set net:max-retries 1", "set net:timeout 20", "set ftp:passive-mode yes"];
-  if (peer.tls) {
-    settings.push(
-      "set ftp:ssl-force true",
-      "set ftp:ssl-protect-data true",
-      `set ssl:ca-file "${peer.certFile}"`,
-      'set ssl:priority "NORMAL:-VERS-TLS1.3"',
-    );
-  }
-  const scheme = peer.tls === "implicit" ? "ftps" : "ftp";
-  const open = `open -u ${peer.user},${peer.password} ${scheme}://127.0.0.1:${peer.port}`;
-  return run("/usr/bin/lftp", ["-c", [...settings, open, ...commands].join("; ")]);
-}
 
 function expectOk(r: Run, what: string): void {
   expect(r.code, `${what} failed: ${r.stderr}`).toBe(0);
 }
-
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 function modesOf(name: PeerName): PeerTls[] {
   return peerImplicitTls(name) ? [false, "explicit", "implicit"] : [false, "explicit"];
