@@ -21,8 +21,11 @@
  *         finished, the other must finish within its `dataIdleTimeout`.
  * Rule 5: a transfer that fails, or a signal, ends the other side's transfer with ABOR, and
  *         the call returns only once both servers answered: both conversations stay in step.
- *         A side that finishes while the other never even started (no 1yz) was fed by no one:
- *         after a short grace the other is aborted and the order counts as refused.
+ *         A side that does not start (no 1yz) while the other one did, or finished, or within
+ *         half its `replyTimeout`, never got its data connection: a server that refuses a
+ *         foreign data peer may just keep waiting for the right one (RFC 2577 §5), and the
+ *         other side then sees an empty file or nothing at all. It is aborted and the order
+ *         counts as refused.
  * Rule 6: no timer outlives the call: the keep-alive ticker, the grace timer and the SIZE
  *         poller (a second connection to the destination, only with `onProgress`) end in
  *         `finally`.
@@ -77,10 +80,13 @@ export interface FxpResult {
 export const POLL_INTERVAL = 250;
 
 /**
- * How long a finished side waits for the other side's 1yz before aborting it (Rule 5), in ms;
- * at most half the other side's `replyTimeout`, so the ABOR comes before the session gives up.
+ * How long a side may go without its 1yz once the other side has finished (Rule 5), in ms;
+ * like the two below, at most half its `replyTimeout`, so the ABOR comes before the session
+ * gives up on it.
  */
-const NEVER_STARTED_GRACE = 2000;
+const START_GRACE_AFTER_END = 2000;
+/** ... once the other side has started (its 1yz): the data connection then exists or was refused. */
+const START_GRACE_AFTER_START = 5000;
 
 interface Side {
   readonly role: FxpSide;
@@ -339,6 +345,8 @@ interface Run {
   outcome: { readonly ok: true } | { readonly ok: false; readonly error: unknown } | undefined;
   /** ABOR was sent by us, and its reply (or failure). */
   abor: Promise<unknown> | undefined;
+  /** It was aborted for not starting (Rule 5). */
+  neverStarted: boolean;
 }
 
 /**
@@ -391,7 +399,7 @@ async function attempt(
       const call = await onSide(side, ctx, () =>
         side.connection.control.transfer(side.verb, side.path, undefined, { thirdParty: true }),
       );
-      runs.push({ side, call, started: false, outcome: undefined, abor: undefined });
+      runs.push({ side, call, started: false, outcome: undefined, abor: undefined, neverStarted: false });
     }
   } catch (error) {
     // The side already running is ended with ABOR before the error is reported.
@@ -401,22 +409,24 @@ async function attempt(
   await supervise(runs, signal, false);
   if (runs.every((r) => r.outcome?.ok === true)) return { commands: [offer.verb, activeVerb] };
   if (signal?.aborted) throw abortReason(signal);
+  const idle = runs.find((r) => r.neverStarted);
+  if (idle !== undefined) {
+    // Rule 5: this side never got its data connection.
+    const other = runs.find((r) => r !== idle) as Run;
+    const what = other.outcome?.ok === true ? `finished ${other.call.label}` : `started ${other.call.label}`;
+    return new Refusal({
+      passive: passive.role,
+      side: idle.side.role,
+      reason: "data-connection",
+      command: idle.call.label,
+      code: undefined,
+      message: `the ${idle.side.role} server did not start ${idle.call.label}${other.started ? ` while the ${other.side.role} server ${what}` : ""}: no data connection was made between them`,
+      error: idle.outcome?.ok === false ? idle.outcome.error : undefined,
+    });
+  }
   const failure = ended(runs)[0] as Run & { outcome: { ok: false; error: unknown } };
   const error = failure.outcome.error;
   const label = failure.call.label;
-  if (failure.abor !== undefined && runs.every((r) => r === failure || r.outcome?.ok === true)) {
-    // Rule 5: the other side finished while this one never started.
-    const other = runs.find((r) => r !== failure) as Run;
-    return new Refusal({
-      passive: passive.role,
-      side: failure.side.role,
-      reason: "data-connection",
-      command: label,
-      code: undefined,
-      message: `the ${other.side.role} server finished ${other.call.label} before the ${failure.side.role} server started ${label}: no data connection was made between them`,
-      error,
-    });
-  }
   if (FtpError.isInstance(error) && (error.code === 425 || error.code === 426)) {
     return new Refusal({
       passive: passive.role,
@@ -443,8 +453,8 @@ function ended(runs: readonly Run[]): Run[] {
 
 /**
  * Waits until every run ended (Rules 4 and 5): keeps both alive while both run, aborts the
- * other side when one fails, on the signal, when `abortAll`, or when one finished and the
- * other never started. Resolves once every ABOR was answered.
+ * other side when one fails, on the signal, when `abortAll`, and a side that does not start
+ * in time. Resolves once every ABOR was answered.
  */
 async function supervise(runs: Run[], signal: AbortSignal | undefined, abortAll: boolean): Promise<void> {
   if (runs.length === 0) return;
@@ -454,10 +464,15 @@ async function supervise(runs: Run[], signal: AbortSignal | undefined, abortAll:
     dirty = true;
     wake();
   };
+  const sentAt = performance.now();
+  /** When a side first started (1yz), and first ended. */
+  let firstStart: number | undefined;
+  let firstEnd: number | undefined;
   for (const run of runs) {
     run.call.preliminary.then(
       () => {
         run.started = true;
+        firstStart ??= performance.now();
         notify();
       },
       () => {},
@@ -465,16 +480,26 @@ async function supervise(runs: Run[], signal: AbortSignal | undefined, abortAll:
     run.call.done.then(
       () => {
         run.outcome = { ok: true };
+        firstEnd ??= performance.now();
         endOrder.set(run, endCounter++);
         notify();
       },
       (error: unknown) => {
         run.outcome = { ok: false, error };
+        firstEnd ??= performance.now();
         endOrder.set(run, endCounter++);
         notify();
       },
     );
   }
+  /** Rule 5: when a side that has not started is given up. */
+  const startDeadline = (run: Run): number => {
+    const half = run.side.connection.options.replyTimeout / 2;
+    let deadline = sentAt + half;
+    if (firstEnd !== undefined) deadline = Math.min(deadline, firstEnd + Math.min(START_GRACE_AFTER_END, half));
+    if (firstStart !== undefined) deadline = Math.min(deadline, firstStart + Math.min(START_GRACE_AFTER_START, half));
+    return deadline;
+  };
   const idle = Math.min(...runs.map((r) => r.side.connection.options.dataIdleTimeout));
   const ticker = setInterval(
     () => {
@@ -485,8 +510,7 @@ async function supervise(runs: Run[], signal: AbortSignal | undefined, abortAll:
     Math.max(50, Math.floor(idle / 3)),
   );
   ticker.unref();
-  let graceTimer: NodeJS.Timeout | undefined;
-  let graceOver = false;
+  let startTimer: NodeJS.Timeout | undefined;
   const off = onAbort(signal, notify);
   const abort = (run: Run) => {
     if (run.abor !== undefined || run.outcome !== undefined) return;
@@ -499,18 +523,20 @@ async function supervise(runs: Run[], signal: AbortSignal | undefined, abortAll:
       if (running.length === 0) break;
       if (abortAll || signal?.aborted === true || runs.some((r) => r.outcome?.ok === false)) {
         for (const run of running) abort(run);
-      } else if (runs.some((r) => r.outcome?.ok === true)) {
-        for (const run of running.filter((r) => !r.started)) {
-          if (graceOver) abort(run);
-          else
-            graceTimer ??= setTimeout(
-              () => {
-                graceOver = true;
-                notify();
-              },
-              Math.min(NEVER_STARTED_GRACE, Math.floor(run.side.connection.options.replyTimeout / 2)),
-            );
+      } else {
+        const now = performance.now();
+        let next = Number.POSITIVE_INFINITY;
+        for (const run of running.filter((r) => !r.started && r.abor === undefined)) {
+          const deadline = startDeadline(run);
+          if (deadline <= now) {
+            run.neverStarted = true;
+            abort(run);
+          } else {
+            next = Math.min(next, deadline);
+          }
         }
+        clearTimeout(startTimer);
+        if (next !== Number.POSITIVE_INFINITY) startTimer = setTimeout(notify, Math.ceil(next - now) + 1);
       }
       if (!dirty) await new Promise<void>((resolve) => (wake = resolve));
       dirty = false;
@@ -519,7 +545,7 @@ async function supervise(runs: Run[], signal: AbortSignal | undefined, abortAll:
   } finally {
     off();
     clearInterval(ticker);
-    clearTimeout(graceTimer);
+    clearTimeout(startTimer);
   }
 }
 
