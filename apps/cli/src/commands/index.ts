@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { CliIo } from "../io.js";
 import { examples } from "./common.js";
+import { registerCp } from "./cp.js";
 import { registerMkdir, registerMv, registerRm } from "./files.js";
 import { registerHashPassword } from "./hash-password.js";
 import { registerLs, registerStat } from "./ls.js";
@@ -34,6 +35,7 @@ export function registerCommands(program: Command, io: CliIo): void {
   registerGet(program, io);
   registerPut(program, io);
   registerCat(program, io);
+  registerCp(program, io);
   registerRm(program, io);
   registerMv(program, io);
   registerMkdir(program, io);
