@@ -138,6 +138,15 @@ describePostgres("PostgresAccountStore", (server) => {
     await expect(store.recordUpload("uploader", 1.5)).rejects.toThrow(RangeError);
     expect(await store.setUsage("uploader", { bytes: 42, files: 2 })).toBe(true);
     expect((await store.get("uploader"))?.usage).toEqual({ bytes: 42, files: 2 });
+    // The server's view of it: quota.usage.
+    const usage = store.usageStore("uploader");
+    await Promise.all(Array.from({ length: 50 }, () => usage.add({ bytes: 10, files: 1 })));
+    expect(await usage.get()).toEqual({ bytes: 542, files: 52 });
+    const gone = await store
+      .usageStore("nobody")
+      .get()
+      .catch((e: unknown) => e);
+    expect(AccountStoreError.isInstance(gone) && gone.message).toBe("account nobody no longer exists");
   });
 
   it("reserves within quota atomically: of parallel reservations exactly those that fit succeed", async () => {
