@@ -37,6 +37,58 @@ export interface Account {
    * applies before login: the account is not known until PASS.)
    */
   readonly tls?: "required" | "optional";
+  /**
+   * Upload quota: the most bytes and files the account may store. An upload that would go
+   * over gets 552 (before the 150 when the file count is reached; after it, with the data
+   * connection closed, when the bytes run out mid-file); what was received is then handled as
+   * the upload mode says (`atomic`: nothing kept; `atomic-resume` and `standard`: the bytes
+   * up to the quota stay, to resume once room is made).
+   */
+  readonly quota?: AccountQuota;
+  /**
+   * Bandwidth of each transfer of this account's sessions, in bytes per second (as vsftpd's
+   * `local_max_rate`): uploads are read and downloads sent no faster, with back-pressure
+   * (nothing is buffered beyond the usual stream buffers).
+   */
+  readonly bandwidth?: AccountBandwidth;
+}
+
+/** Bytes and files an account stores. */
+export interface QuotaUsage {
+  readonly bytes: number;
+  readonly files: number;
+}
+
+/**
+ * Where an account's usage is kept, so that an account store (a database) can keep it
+ * across server processes. `get` is called before each upload; `add` after each change the
+ * server made (an upload stored or a partial kept, a file deleted or replaced), with negative
+ * numbers for what was freed. The server counts uploads of one user name that run at once in
+ * this process on top of `get()`.
+ */
+export interface QuotaUsageStore {
+  get(): QuotaUsage | Promise<QuotaUsage>;
+  add(delta: QuotaUsage): void | Promise<void>;
+}
+
+/** {@link Account.quota}. */
+export interface AccountQuota {
+  /** Most bytes stored (default: no byte limit). */
+  readonly bytes?: number;
+  /** Most files stored (default: no file limit). */
+  readonly files?: number;
+  /**
+   * The account's usage. Default: the server counts it once per user name (walking the
+   * account's file system at the first upload or deletion that needs it) and keeps it in
+   * memory from then on.
+   */
+  readonly usage?: QuotaUsageStore;
+}
+
+/** {@link Account.bandwidth}, in bytes per second (absent or 0: unlimited). */
+export interface AccountBandwidth {
+  readonly upload?: number;
+  readonly download?: number;
 }
 
 /**

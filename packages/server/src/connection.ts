@@ -13,6 +13,10 @@
  *         transfer and the account's file system are all released, and `closed` resolves
  *         only when they are.
  *
+ * Rule 6: the defender hears every offence (a failed login, a malformed line, a refused
+ *         PORT/EPRT, a foreign data peer, a session over a limit or that never logs in)
+ *         through `host.offence`; a banned address is dropped with `disconnect()`.
+ *
  * Rule 5: FTPS (RFC 4217). On `secure-control` (after AUTH's 234 is flushed) the clear socket
  *         stops feeding the session and a TLSSocket over it becomes `socket`; an implicit
  *         connection arrives already secured. One SessionTls (per-connection SecureContext
@@ -42,11 +46,13 @@ import { type Account, type Authenticator, resolvePermissions } from "./account.
 import { connectActive } from "./data/active.js";
 import { DataConnectionError, PassiveListener } from "./data/passive-listener.js";
 import type { PortPool } from "./data/port-pool.js";
+import type { OffenceKind } from "./defender/defender.js";
 import { publishCommand, publishReply, publishSession } from "./diagnostics.js";
 import { FtpServerError } from "./errors/index.js";
 import type { FtpServerEvents } from "./events.js";
 import { storageErrorKindOf } from "./fs/index.js";
 import type { ResolvedOptions } from "./options.js";
+import { fileState, type QuotaLedger } from "./quota.js";
 import { runStorage } from "./storage.js";
 import type { ServerTls } from "./tls/server-tls.js";
 import { endGracefully, type SessionTls, TlsHandshakeError } from "./tls/session-tls.js";
@@ -71,7 +77,14 @@ export interface ConnectionHost {
   claimSession(user: string, max: number | undefined): boolean;
   releaseSession(user: string): void;
   connectionClosed(connection: Connection): void;
+  /** Reports misbehaviour of `address` to the defender. */
+  offence(address: string, kind: OffenceKind): void;
+  /** Upload quotas of the server's accounts. */
+  readonly quotas: QuotaLedger;
 }
+
+/** Close reasons after which a session that never tried to log in counts as `no-login`. */
+const NO_LOGIN_REASONS = new Set<string>(["login-timeout", "line-timeout", "eof", "socket-closed", "aborted"]);
 
 /**
  * One control connection (RFC 959 §2.3 "control connection"): the I/O driver of a
@@ -114,6 +127,9 @@ export class Connection {
   private pumpAgain = false;
   private closeReason: CloseReason | "socket-closed" | "aborted" | undefined;
   private socketClosed = false;
+  /** A PASS was sent (a failed one is scored as such, not as `no-login`). */
+  private triedLogin = false;
+  private everLoggedIn = false;
 
   constructor(
     host: ConnectionHost,
@@ -145,6 +161,10 @@ export class Connection {
       maxLoginAttempts: o.limits.maxLoginAttempts,
       failedLoginDelay: o.limits.failedLoginDelay,
       maxLineLength: o.limits.maxLineLength,
+      lineTimeout: o.limits.lineTimeout,
+      commandRate: o.limits.commandRate,
+      commandBurst: o.limits.commandBurst,
+      floodTimeout: o.limits.floodTimeout,
       // Whether the account's file system has chmod is known only after login; without it SITE CHMOD gets 502.
       chmod: true,
       ...(o.virtualHosts === undefined ? {} : { virtualHosts: o.virtualHosts }),
@@ -212,6 +232,21 @@ export class Connection {
   /** Stops the running transfer (426), which lets a shutdown proceed (421 and close). */
   abortTransfer(): void {
     this.transfer?.stop("aborted");
+  }
+
+  /**
+   * Ends the session now with `421 <text>` (a running transfer is aborted first), e.g. when
+   * the client's address was banned.
+   */
+  disconnect(text: string): void {
+    if (this.socketClosed || this.session.isClosed) return;
+    this.session.handleDisconnect(text, Date.now());
+    this.pump();
+  }
+
+  /** True once the session has ended (or the socket closed). */
+  get ended(): boolean {
+    return this.socketClosed || this.session.isClosed;
   }
 
   /** Closes the socket now. */
@@ -290,14 +325,17 @@ export class Connection {
         }
         return;
       case "authenticate":
+        this.triedLogin = true;
         this.authenticating = this.guard(this.authenticate(event.id, event.user, event.password));
         return;
       case "login":
         this.user = event.user;
+        this.everLoggedIn = true;
         publishSession({ type: "login", connectionId: this.id, user: event.user });
         this.host.emit("login", { connectionId: this.id, user: event.user, remoteAddress: this.remoteAddress });
         return;
       case "login-failed":
+        this.host.offence(this.remoteAddress, "login-failed");
         publishSession({ type: "login-failed", connectionId: this.id, user: event.user, attempts: event.attempts });
         this.host.emit("login-failed", {
           connectionId: this.id,
@@ -324,10 +362,14 @@ export class Connection {
       case "secure-control":
         this.startTls(event.id);
         return;
-      case "protocol-error":
+      case "protocol-error": {
         publishSession({ type: "protocol-error", connectionId: this.id, code: event.code });
+        const offence = offenceOf(event.code, this.session.loggedIn);
+        if (offence !== undefined) this.host.offence(this.remoteAddress, offence);
         return;
+      }
       case "close":
+        if (event.reason === "command-flood") this.host.offence(this.remoteAddress, "over-limit");
         this.closeControl(event.reason);
         return;
     }
@@ -539,6 +581,7 @@ export class Connection {
         };
       } else {
         this.closeFileSystem(account);
+        this.host.offence(this.remoteAddress, "over-limit");
         result = { ok: false, message: "Too many sessions for this user.", close: true };
       }
     }
@@ -548,14 +591,25 @@ export class Connection {
   }
 
   private async storage(id: number, request: StorageRequest): Promise<void> {
-    const fs = this.account?.fs;
+    const account = this.account;
+    const fs = account?.fs;
     let result: StorageResult;
     if (fs === undefined) {
       result = { ok: false, error: "permission" };
     } else {
       try {
+        // Quota: the file a DELE removes, or an RNTO replaces, is looked at first.
+        const quota = account?.quota;
+        const counted = quota !== undefined && this.accountUser !== undefined;
+        const removed =
+          counted && (request.op === "delete" || request.op === "rename")
+            ? await fileState(fs, request.op === "delete" ? request.path : request.to)
+            : undefined;
         const value = await runStorage(fs, request, { maxListEntries: this.host.options.limits.maxListEntries });
         result = { ok: true, value };
+        if (removed !== undefined && quota !== undefined && this.accountUser !== undefined) {
+          await this.host.quotas.recordRemoval(this.accountUser, quota, fs, removed);
+        }
         this.emitStorageEvent(request);
       } catch (error) {
         result = { ok: false, error: storageErrorKindOf(error) };
@@ -603,13 +657,16 @@ export class Connection {
         pool: this.host.ports,
         allowedPeer: anyPeer ? undefined : this.remoteAddress,
         timeout: o.limits.dataTimeout,
-        onForeignPeer: (remoteAddress) =>
+        onForeignPeer: (remoteAddress) => {
           publishSession({
             type: "foreign-data-peer",
             connectionId: this.id,
             remoteAddress,
             expected: this.remoteAddress,
-          }),
+          });
+          // RFC 2577 §5: someone tried to take this session's data connection.
+          this.host.offence(remoteAddress, "data-peer-refused");
+        },
       });
       if (this.session.isClosed || this.socketClosed) {
         listener.close();
@@ -644,6 +701,14 @@ export class Connection {
       return;
     }
     const data = request.data;
+    const account = this.account;
+    const bandwidth = account?.bandwidth;
+    const quota = account?.quota;
+    const user = this.accountUser;
+    const upload = request.kind === "stor" || request.kind === "appe" || request.kind === "stou";
+    const rate = upload ? bandwidth?.upload : request.kind === "retr" ? bandwidth?.download : undefined;
+    // A throttled account's transfers are slow on purpose: half its rate is its minimum.
+    const minRate = rate !== undefined && rate > 0 ? Math.min(o.limits.dataMinRate, rate / 2) : o.limits.dataMinRate;
     const transfer: Transfer = new Transfer({
       id,
       request,
@@ -651,6 +716,14 @@ export class Connection {
       uploadMode: o.uploadMode,
       dataTimeout: o.limits.dataTimeout,
       maxListEntries: o.limits.maxListEntries,
+      downloadRate: bandwidth?.download,
+      uploadRate: bandwidth?.upload,
+      minRate,
+      rateWindow: o.limits.dataRateWindow,
+      openQuota:
+        upload && quota !== undefined && (quota.bytes !== undefined || quota.files !== undefined) && user !== undefined
+          ? (path) => this.host.quotas.openUpload(user, quota, fs, { kind: request.kind, path, offset: request.offset })
+          : undefined,
       openData: (signal) => {
         if (data.mode === "active") {
           return connectActive(data.target, { localAddress: this.localAddress, timeout: o.limits.dataTimeout, signal });
@@ -774,6 +847,10 @@ export class Connection {
       this.authenticating,
       this.handshaking,
     ]);
+    const reason = this.closeReason ?? "socket-closed";
+    if (!this.refused && !this.everLoggedIn && !this.triedLogin && NO_LOGIN_REASONS.has(reason)) {
+      this.host.offence(this.remoteAddress, "no-login");
+    }
     void done.then(() => {
       this.releaseAccount();
       if (!this.refused) {
@@ -813,5 +890,25 @@ export class Connection {
           }),
         ),
       );
+  }
+}
+
+/**
+ * The offence a protocol error counts as (Rule 6). Empty lines are not scored (Telnet users
+ * and some clients send them); an unknown but well-formed verb only before login (clients
+ * probe for extensions such as CLNT or AVBL; a scanner sending HTTP never logs in); a
+ * refused PORT/EPRT is a bounce attempt (RFC 2577 §3).
+ */
+function offenceOf(code: string, loggedIn: boolean): OffenceKind | undefined {
+  switch (code) {
+    case "FTP_ERR_BOUNCE_HOST":
+    case "FTP_ERR_BOUNCE_PORT":
+      return "bounce-refused";
+    case "FTP_ERR_EMPTY":
+      return undefined;
+    case "FTP_ERR_UNKNOWN_COMMAND":
+      return loggedIn ? undefined : "protocol-error";
+    default:
+      return "protocol-error";
   }
 }

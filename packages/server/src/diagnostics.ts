@@ -22,6 +22,9 @@ export type SessionMessage =
       readonly remotePort: number;
     }
   | { readonly type: "refused"; readonly connectionId: number; readonly remoteAddress: string; readonly reason: string }
+  | { readonly type: "offence"; readonly remoteAddress: string; readonly kind: string }
+  | { readonly type: "ban"; readonly remoteAddress: string; readonly until: number; readonly count: number }
+  | { readonly type: "unban"; readonly remoteAddress: string; readonly reason: string }
   | { readonly type: "login"; readonly connectionId: number; readonly user: string }
   | { readonly type: "login-failed"; readonly connectionId: number; readonly user: string; readonly attempts: number }
   | { readonly type: "passive-open"; readonly connectionId: number; readonly host: string; readonly port: number }

@@ -71,9 +71,37 @@ export interface DisconnectEvent {
   /**
    * Why the session ended: `quit`; `eof` when the client closed the control connection without
    * QUIT; `socket-closed` when it broke (reset); `idle-timeout`, `login-timeout`,
-   * `too-many-failures`, `refused`, `shutdown`; `aborted` when the server destroyed it.
+   * `too-many-failures`, `refused`, `shutdown`; `line-timeout` (a command line not finished
+   * within `lineTimeout`), `command-flood` (pipelining over `commandRate` for
+   * `floodTimeout`), `disconnected` (the address was banned); `aborted` when the server
+   * destroyed it.
    */
   readonly reason: CloseReason | "socket-closed" | "aborted";
+}
+
+/** Why a connection was refused at accept (421 and close). */
+export type RefusalReason = "banned" | "max-connections" | "max-connections-per-ip" | "shutdown";
+
+/** A connection was refused at accept, answered 421 and closed. */
+export interface RefusedEvent {
+  readonly remoteAddress: string;
+  readonly reason: RefusalReason;
+}
+
+/** The defender banned an address (its connections are refused, its sessions ended). */
+export interface BanEvent {
+  readonly address: string;
+  readonly until: Date;
+  /** The score that passed the threshold. */
+  readonly score: number;
+  /** How many times this address has been banned, this ban included (the ban time grows with it). */
+  readonly count: number;
+}
+
+/** A ban ended: it ran out (`expired`), or `defender.unban()` lifted it (`manual`). */
+export interface UnbanEvent {
+  readonly address: string;
+  readonly reason: "expired" | "manual";
 }
 
 /** Something the operator should know (today: a self-signed certificate is in use). */
@@ -100,6 +128,12 @@ export type FtpServerEvents = {
   mkdir: [event: PathEvent];
   rmdir: [event: PathEvent];
   disconnect: [event: DisconnectEvent];
+  /** A connection refused at accept (banned address, over a limit, shutting down). */
+  refused: [event: RefusedEvent];
+  /** The defender banned an address. */
+  ban: [event: BanEvent];
+  /** A ban ended. */
+  unban: [event: UnbanEvent];
   error: [error: FtpServerError];
   /**
    * A warning; without a listener it goes to `process.emitWarning` (printed on stderr).

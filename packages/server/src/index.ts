@@ -5,7 +5,16 @@
  */
 
 // accounts and authentication
-export type { Account, AccountPermissions, AuthenticateRequest, Authenticator } from "./account.js";
+export type {
+  Account,
+  AccountBandwidth,
+  AccountPermissions,
+  AccountQuota,
+  AuthenticateRequest,
+  Authenticator,
+  QuotaUsage,
+  QuotaUsageStore,
+} from "./account.js";
 export { hashPassword, isPasswordHash, type ScryptParameters, verifyPassword } from "./auth/password.js";
 export {
   createUsersAuthenticator,
@@ -18,6 +27,7 @@ export {
 // defender (brute-force protection)
 export {
   type BanRecord,
+  DEFAULT_ALLOW_LIST,
   Defender,
   type DefenderEvents,
   type DefenderOptions,
@@ -37,6 +47,7 @@ export {
 export { FtpServerError, type FtpServerErrorCode } from "./errors/index.js";
 // events
 export type {
+  BanEvent,
   ConnectEvent,
   DisconnectEvent,
   DownloadEvent,
@@ -44,8 +55,11 @@ export type {
   LoginEvent,
   LoginFailedEvent,
   PathEvent,
+  RefusalReason,
+  RefusedEvent,
   RenameEvent,
   ServerWarning,
+  UnbanEvent,
   UploadEvent,
 } from "./events.js";
 // file systems
@@ -69,6 +83,7 @@ export {
 } from "./fs/index.js";
 // the server
 export type {
+  FtpServerDefenderOptions,
   FtpServerLimits,
   FtpServerOptions,
   FtpServerTlsOptions,

@@ -2,6 +2,8 @@ import { type HashAlgorithm, isIPv4 } from "@ftpkit/protocol";
 import { z } from "zod";
 import type { Authenticator } from "./account.js";
 import type { UsersTable } from "./auth/users.js";
+import { type DefenderOptions, defenderOptionsSchema } from "./defender/defender.js";
+import type { DefenderStore } from "./defender/defender-store.js";
 import type { FileSystem, UploadMode } from "./fs/file-system.js";
 
 /** Resource limits; every one has a default (vsftpd's where it has one). */
@@ -28,7 +30,44 @@ export interface FtpServerLimits {
   readonly maxLineLength: number;
   /** Entries one LIST/NLST/MLSD/STAT may return (default 100000); beyond, 451 after the entries sent. */
   readonly maxListEntries: number;
+  /**
+   * ms a command line may take from its first byte to its end (default 30000); a client that
+   * trickles a line ("slowloris") gets 421 and is closed. Partial lines never reset the idle
+   * or login timeout. 0 disables.
+   */
+  readonly lineTimeout: number;
+  /**
+   * Commands per second a session may run on average (default 200; 0: no limit). Over the
+   * rate the server stops reading the connection until the next command may run
+   * (back-pressure): a client that waits for each reply is only slowed down.
+   */
+  readonly commandRate: number;
+  /** Commands that may run at once after a quiet period (default 500). */
+  readonly commandBurst: number;
+  /**
+   * ms a client may keep pipelining commands (8 or more waiting) while over `commandRate`
+   * before 421 and close (default 10000; 0: back-pressure only, never close).
+   */
+  readonly floodTimeout: number;
+  /**
+   * Lowest average rate of a data connection, in bytes per second over `dataRateWindow`
+   * (default 1024; 0 disables): a slower transfer (a 1-byte-a-second upload or a client that
+   * barely reads) is ended with 426. For an account throttled below twice this rate, half
+   * its throttle rate is the minimum instead.
+   */
+  readonly dataMinRate: number;
+  /** ms over which `dataMinRate` is measured (default 30000). */
+  readonly dataRateWindow: number;
 }
+
+/** The defender's options (see {@link DefenderOptions}), and where it keeps its scores and bans. */
+export type FtpServerDefenderOptions = DefenderOptions & {
+  /**
+   * Where scores and bans live (default: in memory, per server). A shared store (a database)
+   * lets several server processes see the same bans.
+   */
+  readonly store?: DefenderStore;
+};
 
 export interface PassiveOptions {
   /** Inclusive port range for passive listeners (default: any free port). */
@@ -122,6 +161,11 @@ export interface FtpServerOptions {
   readonly hashAlgorithms?: readonly HashAlgorithm[];
   /** FTPS. Without it, AUTH gets 502 and nothing is encrypted. */
   readonly tls?: FtpServerTlsOptions;
+  /**
+   * The defender: scores what each remote address does wrong and bans it for a growing time
+   * (on by default; see the README's "Defences"). `false` turns it off.
+   */
+  readonly defender?: FtpServerDefenderOptions | false;
 }
 
 const port = z.number().int().min(0).max(65535);
@@ -145,8 +189,33 @@ const limitsSchema = z
       .max(1024 * 1024)
       .default(8192),
     maxListEntries: z.number().int().positive().default(100_000),
+    lineTimeout: z.number().int().min(0).max(2_147_483_647).default(30_000),
+    commandRate: z.number().min(0).max(1_000_000).default(200),
+    commandBurst: z.number().int().min(1).max(1_000_000).default(500),
+    floodTimeout: z.number().int().min(0).max(2_147_483_647).default(10_000),
+    dataMinRate: z.number().min(0).default(1024),
+    dataRateWindow: ms.min(100).default(30_000),
   })
   .strict();
+
+const isDefenderStore = (v: unknown): v is DefenderStore =>
+  typeof v === "object" &&
+  v !== null &&
+  ["addScore", "getBan", "setBan", "removeBan", "listBans"].every(
+    (m) => typeof (v as Record<string, unknown>)[m] === "function",
+  );
+
+/** `defender: false` is `{ enabled: false }`. */
+const defenderSchema = z.preprocess(
+  (v) => (v === false ? { enabled: false } : v),
+  defenderOptionsSchema.extend({
+    store: z
+      .custom<DefenderStore>(isDefenderStore, {
+        message: "must be a DefenderStore (addScore, getBan, setBan, removeBan, listBans)",
+      })
+      .optional(),
+  }),
+);
 
 const tlsVersion = z.enum(["TLSv1.2", "TLSv1.3"]);
 const pemOrPath = z.string().min(1);
@@ -224,6 +293,7 @@ const optionsSchema = z
       .min(1)
       .optional(),
     tls: tlsSchema.optional(),
+    defender: defenderSchema.default(defenderOptionsSchema.parse({})),
   })
   .strict()
   .refine((o) => (o.authenticate === undefined) !== (o.users === undefined && !o.anonymous), {

@@ -193,7 +193,8 @@ describe("limits", () => {
   });
 
   it("answers a flood of pipelined commands in order, reading only as fast as it replies", async () => {
-    const t = await startServer();
+    // Without the command rate (defences.test.ts has it): only the reply back-pressure acts here.
+    const t = await startServer({ limits: { commandRate: 0 } });
     const c = await t.login();
     const count = 20_000;
     c.socket.pause();

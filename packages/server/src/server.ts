@@ -7,12 +7,14 @@ import type { Authenticator } from "./account.js";
 import { createUsersAuthenticator, loadUsersFile, type UserEntry } from "./auth/users.js";
 import { Connection, type ConnectionHost } from "./connection.js";
 import { PortPool } from "./data/port-pool.js";
+import { Defender, type OffenceKind } from "./defender/defender.js";
 import { publishSession } from "./diagnostics.js";
 import { FtpServerError } from "./errors/index.js";
-import type { FtpServerEvents, ServerWarning } from "./events.js";
+import type { FtpServerEvents, RefusalReason, ServerWarning } from "./events.js";
 import type { FileSystem } from "./fs/file-system.js";
 import { LocalFileSystem } from "./fs/index.js";
 import { type FtpServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { QuotaLedger } from "./quota.js";
 import { type CertificateInfo, ServerTls } from "./tls/server-tls.js";
 import type { SessionTls } from "./tls/session-tls.js";
 
@@ -26,6 +28,16 @@ export interface CloseOptions {
 
 /** After the deadline and the aborts, how long sessions get to send 426/421 before their sockets are destroyed. */
 const ABORT_GRACE_MS = 1000;
+
+/** The 421 text of a banned address (the same at accept and for sessions cut by a new ban). */
+const BANNED_TEXT = "Too many errors from your address, try again later.";
+
+const REFUSAL_TEXT: Readonly<Record<RefusalReason, string>> = {
+  banned: BANNED_TEXT,
+  "max-connections": "Too many connections, try again later.",
+  "max-connections-per-ip": "Too many connections from your address, try again later.",
+  shutdown: "Server shutting down.",
+};
 
 /**
  * An FTP server (RFC 959 and extensions) on @ftpkit/protocol's server session.
@@ -55,8 +67,29 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   private readonly perIp = new Map<string, number>();
   private readonly perUser = new Map<string, number>();
   private accepted = 0;
+  /** Connections waiting for the defender's ban check. */
+  private checking = 0;
+  /** Refused connections still sending their 421. */
+  private refusing = 0;
+  private readonly refusalCounts: Record<RefusalReason, number> = {
+    banned: 0,
+    "max-connections": 0,
+    "max-connections-per-ip": 0,
+    shutdown: 0,
+  };
+  /** Bans this process knows of (from `ban`/`unban`), checked before the store. */
+  private readonly knownBans = new Map<string, number>();
+  private expiryTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
   private closing: Promise<void> | undefined;
+  private readonly quotas = new QuotaLedger((cause) =>
+    this.reportError(new FtpServerError("the quota usage store failed", { code: "FTP_ERR_QUOTA", cause })),
+  );
+  /**
+   * The defender (on by default): scores, bans, `unban(address)`, `bans(now)`. Its `ban` and
+   * `unban` events are also the server's.
+   */
+  readonly defender: Defender;
 
   /**
    * @throws ZodError for invalid options (every problem listed).
@@ -65,7 +98,20 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     super();
     this.options = resolveOptions(options);
     this.ports = new PortPool(this.options.passive.portRange);
+    const { store, ...defenderOptions } = this.options.defender;
+    this.defender = new Defender(defenderOptions, store);
+    this.defender.on("ban", (ban) => this.onBan(ban));
+    this.defender.on("unban", (unban) => {
+      this.knownBans.delete(unban.address);
+      publishSession({ type: "unban", remoteAddress: unban.address, reason: unban.reason });
+      this.host.emit("unban", unban);
+    });
     this.host = this.makeHost();
+  }
+
+  /** Connections refused so far, by reason (a banned address, the limits, a shutdown). */
+  get refusals(): Readonly<Record<RefusalReason, number>> {
+    return { ...this.refusalCounts };
   }
 
   /**
@@ -101,6 +147,14 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       (info) => this.emit("certificate", info),
       (error) => this.reportError(error),
     );
+    if (this.defender.options.enabled) {
+      // Bans that ran out are lifted (and `unban` emitted) even when the address never comes back.
+      const every = Math.max(250, Math.min(60_000, Math.floor(this.defender.options.banTime / 4)));
+      this.expiryTimer = setInterval(() => {
+        this.defender.expire(Date.now()).catch((cause: unknown) => this.reportDefenderError(cause));
+      }, every);
+      this.expiryTimer.unref();
+    }
     const address = server.address() as AddressInfo;
     publishSession({ type: "listening", address: address.address, port: address.port });
     this.emit("listening", address);
@@ -210,6 +264,8 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       ),
     );
     this.tls?.close();
+    if (this.expiryTimer !== undefined) clearInterval(this.expiryTimer);
+    this.expiryTimer = undefined;
     for (const socket of this.handshakes) socket.destroy();
     this.handshakes.clear();
     publishSession({ type: "shutdown", connections: this.connections.size });
@@ -252,7 +308,12 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     const tls = this.tls;
     const limits = this.options.limits;
     // Handshakes are bounded like connections; a client over the limits gets its 421 over TLS.
-    if (tls === undefined || this.closing !== undefined || this.handshakes.size >= limits.maxConnections) {
+    if (
+      tls === undefined ||
+      this.closing !== undefined ||
+      this.handshakes.size >= limits.maxConnections ||
+      this.knownBanned(raw.remoteAddress)
+    ) {
       raw.destroy();
       return;
     }
@@ -296,27 +357,126 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       socket.destroy();
       return;
     }
-    const limits = this.options.limits;
     const id = givenId ?? this.nextId++;
-    let refuse: string | undefined;
-    if (this.closing !== undefined) refuse = "Server shutting down.";
-    else if (this.accepted >= limits.maxConnections) refuse = "Too many connections, try again later.";
-    else if ((this.perIp.get(ip.value) ?? 0) >= limits.maxConnectionsPerIp) {
-      refuse = "Too many connections from your address, try again later.";
+    const address = ip.value;
+    const defender = this.defender;
+    if (this.closing !== undefined || !defender.options.enabled || defender.isAllowed(address)) {
+      this.admit(socket, address, id, false, secure);
+      return;
+    }
+    if (this.knownBanned(address)) {
+      this.admit(socket, address, id, true, secure);
+      return;
+    }
+    // The ban check may ask a database: the socket waits unread (its errors swallowed), and
+    // the checks in flight count towards maxConnections.
+    if (this.checking + this.accepted >= this.options.limits.maxConnections) {
+      this.admit(socket, address, id, false, secure);
+      return;
+    }
+    const swallow = () => {};
+    socket.on("error", swallow);
+    this.checking++;
+    void this.checkBan(address).then((banned) => {
+      this.checking--;
+      socket.off("error", swallow);
+      if (socket.destroyed) return;
+      this.admit(socket, address, id, banned, secure);
+    });
+  }
+
+  /** Whether the store says `address` is banned, within `checkTimeout` (failing open). */
+  private async checkBan(address: string): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => {
+        this.reportDefenderError(new Error(`the ban check took over ${this.defender.options.checkTimeout} ms`));
+        resolve(false);
+      }, this.defender.options.checkTimeout);
+    });
+    try {
+      return await Promise.race([
+        this.defender.isBanned(address, Date.now()).catch((cause: unknown) => {
+          this.reportDefenderError(cause);
+          return false;
+        }),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private knownBanned(remoteAddress: string | undefined): boolean {
+    if (remoteAddress === undefined || this.knownBans.size === 0) return false;
+    const ip = safeNormalizeIp(remoteAddress);
+    if (!ip.success) return false;
+    const until = this.knownBans.get(ip.value);
+    if (until === undefined) return false;
+    if (until > Date.now()) return !this.defender.isAllowed(ip.value);
+    this.knownBans.delete(ip.value);
+    return false;
+  }
+
+  /** Takes the connection in, or refuses it with 421 (RFC 959 §5.4 "120, 220, 421"). */
+  private admit(
+    socket: Socket,
+    address: string,
+    id: number,
+    banned: boolean,
+    secure: { socket: TLSSocket; tls: SessionTls; clear: Socket } | undefined,
+  ): void {
+    const limits = this.options.limits;
+    let refusal: RefusalReason | undefined;
+    if (this.closing !== undefined) refusal = "shutdown";
+    else if (banned) refusal = "banned";
+    else if (this.accepted >= limits.maxConnections) refusal = "max-connections";
+    else if ((this.perIp.get(address) ?? 0) >= limits.maxConnectionsPerIp) refusal = "max-connections-per-ip";
+    if (refusal !== undefined) {
+      this.refusalCounts[refusal]++;
+      // Over the limit from one address is scored (a crowded server is nobody's fault).
+      if (refusal === "max-connections-per-ip") this.offence(address, "over-limit");
+      publishSession({ type: "refused", connectionId: id, remoteAddress: address, reason: REFUSAL_TEXT[refusal] });
+      this.emit("refused", { remoteAddress: address, reason: refusal });
+      // Refusals cost a socket each until the client reads its 421: at most maxConnections of
+      // them at once; beyond, a connection is just closed.
+      if (this.refusing >= limits.maxConnections) {
+        socket.destroy();
+        return;
+      }
+      this.refusing++;
     }
     const connection = new Connection(this.host, id, socket, {
-      ...(refuse === undefined ? {} : { refuse }),
+      ...(refusal === undefined ? {} : { refuse: REFUSAL_TEXT[refusal] }),
       ...(secure === undefined ? {} : { secure }),
     });
     this.connections.add(connection);
-    if (refuse !== undefined) {
-      publishSession({ type: "refused", connectionId: id, remoteAddress: ip.value, reason: refuse });
-      return;
-    }
+    if (refusal !== undefined) return;
     this.accepted++;
-    this.perIp.set(ip.value, (this.perIp.get(ip.value) ?? 0) + 1);
-    publishSession({ type: "connect", connectionId: id, remoteAddress: ip.value, remotePort: connection.remotePort });
-    this.emit("connect", { connectionId: id, remoteAddress: ip.value, remotePort: connection.remotePort });
+    this.perIp.set(address, (this.perIp.get(address) ?? 0) + 1);
+    publishSession({ type: "connect", connectionId: id, remoteAddress: address, remotePort: connection.remotePort });
+    this.emit("connect", { connectionId: id, remoteAddress: address, remotePort: connection.remotePort });
+  }
+
+  private onBan(ban: { address: string; until: Date; score: number; count: number }): void {
+    this.knownBans.set(ban.address, ban.until.getTime());
+    publishSession({ type: "ban", remoteAddress: ban.address, until: ban.until.getTime(), count: ban.count });
+    this.host.emit("ban", ban);
+    // A ban ends the address's sessions too (logged in or not), as a firewall rule would.
+    for (const c of this.connections) {
+      if (!c.refused && c.remoteAddress === ban.address) c.disconnect(BANNED_TEXT);
+    }
+  }
+
+  private offence(address: string, kind: OffenceKind): void {
+    const defender = this.defender;
+    if (!defender.options.enabled) return;
+    publishSession({ type: "offence", remoteAddress: address, kind });
+    defender.record(address, kind, Date.now()).catch((cause: unknown) => this.reportDefenderError(cause));
+  }
+
+  private reportDefenderError(cause: unknown): void {
+    this.reportError(new FtpServerError("the defender's store failed", { code: "FTP_ERR_DEFENDER", cause }));
   }
 
   private makeHost(): ConnectionHost {
@@ -358,8 +518,14 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
         if (n <= 0) this.perUser.delete(user);
         else this.perUser.set(user, n);
       },
+      offence: (address, kind) => this.offence(address, kind),
+      quotas: this.quotas,
       connectionClosed: (connection) => {
-        if (!this.connections.delete(connection) || connection.refused) return;
+        if (!this.connections.delete(connection)) return;
+        if (connection.refused) {
+          this.refusing--;
+          return;
+        }
         this.accepted--;
         const n = (this.perIp.get(connection.remoteAddress) ?? 1) - 1;
         if (n <= 0) this.perIp.delete(connection.remoteAddress);

@@ -73,6 +73,8 @@ export class RawClient {
   readonly transcript: { verb: Verb | undefined; code: number; lines: readonly string[] }[] = [];
   greeting!: Reply;
   readonly closed: Promise<void>;
+  /** The local address data connections are made from (the control connection's, when it was chosen). */
+  dataLocalAddress: string | undefined;
 
   private readonly decoder = new ReplyDecoder();
   private readonly replies: Reply[] = [];
@@ -124,6 +126,7 @@ export class RawClient {
       socket = await secureClient(raw, options.implicit, (session) => sessions.push(session));
     }
     const client = new RawClient(socket);
+    client.dataLocalAddress = options.localAddress;
     if (options.implicit !== undefined) {
       client.tls = options.implicit;
       client.protectData = true;
@@ -298,7 +301,7 @@ export class RawClient {
     let socket: Socket;
     if (mode === "pasv" || mode === "epsv") {
       const target = mode === "pasv" ? await this.pasv() : await this.epsv();
-      socket = await RawClient.connectData(target);
+      socket = await RawClient.connectData(target, this.dataLocalAddress);
       const preliminary = await this.send(verb, argument);
       if (preliminary.code !== 150 && preliminary.code !== 125) {
         socket.destroy();

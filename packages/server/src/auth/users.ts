@@ -19,6 +19,10 @@ export interface UserEntry {
   readonly permissions?: AccountPermissions;
   readonly fxp?: boolean;
   readonly maxSessions?: number;
+  /** Upload quota (bytes and file count; usage counted by the server). */
+  readonly quota?: { readonly bytes?: number; readonly files?: number };
+  /** Bandwidth per transfer, bytes per second. */
+  readonly bandwidth?: { readonly upload?: number; readonly download?: number };
 }
 
 /** Users by name: a password hash alone, or an entry. */
@@ -42,6 +46,20 @@ const userEntrySchema = z.union([
         .optional(),
       fxp: z.boolean().optional(),
       maxSessions: z.number().int().positive().optional(),
+      quota: z
+        .object({
+          bytes: z.number().int().nonnegative().optional(),
+          files: z.number().int().nonnegative().optional(),
+        })
+        .strict()
+        .optional(),
+      bandwidth: z
+        .object({
+          upload: z.number().positive().optional(),
+          download: z.number().positive().optional(),
+        })
+        .strict()
+        .optional(),
     })
     .strict(),
 ]);
@@ -124,6 +142,8 @@ export function createUsersAuthenticator(options: UsersAuthenticatorOptions): Au
       ...(entry.home === undefined ? {} : { home: entry.home }),
       ...(entry.fxp === undefined ? {} : { fxp: entry.fxp }),
       ...(entry.maxSessions === undefined ? {} : { maxSessions: entry.maxSessions }),
+      ...(entry.quota === undefined ? {} : { quota: entry.quota }),
+      ...(entry.bandwidth === undefined ? {} : { bandwidth: entry.bandwidth }),
     };
   };
 }

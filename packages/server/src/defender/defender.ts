@@ -10,8 +10,40 @@ import { type BanRecord, type DefenderStore, MemoryDefenderStore } from "./defen
  * new ban (as SFTPGo's defender does). Time is an input (`now`), so tests need no clock.
  */
 
-/** Misbehaviour the server reports. */
-export type OffenceKind = "login-failed" | "protocol-error" | "bounce-refused" | "over-limit" | "no-login";
+/**
+ * Misbehaviour the server reports:
+ * - `login-failed`: a wrong user name or password;
+ * - `protocol-error`: a malformed command line (syntax, NUL, over-long, binary garbage; an
+ *   unknown verb only before login);
+ * - `bounce-refused`: a PORT/EPRT refused by the bounce check (RFC 2577 §3);
+ * - `data-peer-refused`: a connection to a passive data port from an address that is not the
+ *   control connection's peer (RFC 2577 §5, data-connection theft); scored for that address;
+ * - `over-limit`: a connection over `maxConnectionsPerIp`, a login over an account's
+ *   `maxSessions`, a session closed for a command flood;
+ * - `no-login`: a session that ended without logging in or trying to (login timeout, a slow
+ *   line, a dropped connection; not a polite QUIT, so that monitoring probes score nothing).
+ */
+export type OffenceKind =
+  | "login-failed"
+  | "protocol-error"
+  | "bounce-refused"
+  | "data-peer-refused"
+  | "over-limit"
+  | "no-login";
+
+/** Loopback, never banned unless the allow-list says otherwise (fail2ban's `ignoreip` default). */
+export const DEFAULT_ALLOW_LIST: readonly string[] = Object.freeze(["127.0.0.0/8", "::1"]);
+
+/** An IP address, or a CIDR range `address/prefix`. */
+function isAddressOrRange(entry: string): boolean {
+  const [address, prefix, extra] = entry.split("/");
+  if (extra !== undefined) return false;
+  const family = isIP(canonical(address ?? ""));
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 export const defenderOptionsSchema = z
   .object({
@@ -24,10 +56,19 @@ export const defenderOptionsSchema = z
         "login-failed": z.number().nonnegative().default(2),
         "protocol-error": z.number().nonnegative().default(1),
         "bounce-refused": z.number().nonnegative().default(5),
+        "data-peer-refused": z.number().nonnegative().default(5),
         "over-limit": z.number().nonnegative().default(3),
         "no-login": z.number().nonnegative().default(1),
       })
-      .default({ "login-failed": 2, "protocol-error": 1, "bounce-refused": 5, "over-limit": 3, "no-login": 1 }),
+      .strict()
+      .default({
+        "login-failed": 2,
+        "protocol-error": 1,
+        "bounce-refused": 5,
+        "data-peer-refused": 5,
+        "over-limit": 3,
+        "no-login": 1,
+      }),
     /** Scores older than this no longer count (ms, default 30 min). */
     observationWindow: z
       .number()
@@ -48,8 +89,19 @@ export const defenderOptionsSchema = z
       .int()
       .positive()
       .default(24 * 60 * 60_000),
-    /** Addresses and CIDR ranges never scored or banned (e.g. "10.0.0.0/8", "::1"). */
-    allowList: z.array(z.string()).default([]),
+    /**
+     * The longest a ban check at accept may wait for the store (ms, default 2000); a store
+     * that does not answer in time lets the connection in (and the failure is reported).
+     */
+    checkTimeout: z.number().int().positive().max(60_000).default(2000),
+    /**
+     * Addresses and CIDR ranges never scored or banned (e.g. "10.0.0.0/8", "::1"). Default:
+     * loopback (`127.0.0.0/8`, `::1`), as fail2ban's `ignoreip`: a local proxy or monitor
+     * must not lock everyone out. Give `[]` to defend loopback too.
+     */
+    allowList: z
+      .array(z.string().refine(isAddressOrRange, { message: "not an IP address or CIDR range" }))
+      .default([...DEFAULT_ALLOW_LIST]),
   })
   .strict();
 
@@ -66,7 +118,7 @@ export class Defender extends EventEmitter<DefenderEvents> {
   private readonly allow = new BlockList();
   private readonly store: DefenderStore;
 
-  /** @throws ZodError naming the bad option. */
+  /** @throws ZodError naming the bad option (a bad `allowList` entry included). */
   constructor(options: DefenderOptions = {}, store: DefenderStore = new MemoryDefenderStore()) {
     super();
     this.options = defenderOptionsSchema.parse(options);

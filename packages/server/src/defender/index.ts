@@ -1,4 +1,5 @@
 export {
+  DEFAULT_ALLOW_LIST,
   Defender,
   type DefenderEvents,
   type DefenderOptions,

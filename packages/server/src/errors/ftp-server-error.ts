@@ -15,6 +15,13 @@ export type FtpServerErrorCode =
   /** `listen()` failed (address in use, permission). */
   | "FTP_ERR_LISTEN"
   /**
+   * The defender's store failed or did not answer a ban check within `checkTimeout`: the
+   * connection was let in (failing open), the offence not counted.
+   */
+  | "FTP_ERR_DEFENDER"
+  /** An account's quota usage could not be read (the upload got 451) or recorded. */
+  | "FTP_ERR_QUOTA"
+  /**
    * The TLS certificate or key cannot be used: a file missing or unreadable, not PEM,
    * expired or not yet valid, a key that does not match (from `listen()` or `reloadCertificate()`).
    */

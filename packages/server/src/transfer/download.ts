@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AsciiEncoder, type EntryInfo } from "@ftpkit/protocol";
+import { ThrottleTransform } from "./throttle.js";
 import {
   failed,
   secureDataConnection,
@@ -71,8 +72,12 @@ export async function runDownload(ctx: TransferContext): Promise<TransferOutcome
       socket = secured.socket;
       watchIdle(socket, ctx);
       try {
-        if (binary) await pipeline(source, socket, { signal });
-        else await pipeline(source, asciiEncodeTransform(), socket, { signal });
+        const stages: NodeJS.ReadWriteStream[] = [];
+        if (!binary) stages.push(asciiEncodeTransform());
+        // Account bandwidth (Account.bandwidth.download): bytes leave no faster than the rate.
+        if (ctx.downloadRate !== undefined && ctx.downloadRate > 0)
+          stages.push(new ThrottleTransform(ctx.downloadRate));
+        await pipeline([source, ...stages, socket], { signal });
       } catch {
         const stopped = stopFailure(signal);
         if (stopped !== undefined) return failed(path, stopped, socket.bytesWritten);

@@ -2,9 +2,13 @@ import type { Socket } from "node:net";
 import type { StorageErrorKind, TransferFailure, TransferRequest, TransferResult } from "@ftpkit/protocol";
 import type { FileSystem, UploadMode } from "../fs/file-system.js";
 import { storageErrorKindOf } from "../fs/index.js";
+import type { UploadQuota } from "../quota.js";
 
-/** Why a transfer was stopped from outside: ABOR (or shutdown, or the client left), or the data-idle timeout. */
-export type StopReason = "aborted" | "timeout";
+/**
+ * Why a transfer was stopped from outside: ABOR (or shutdown, or the client left), the
+ * data-idle timeout, or a data connection below the minimum rate.
+ */
+export type StopReason = "aborted" | "timeout" | "too-slow";
 
 /** Everything a transfer needs from its connection. @internal */
 export interface TransferContext {
@@ -30,6 +34,18 @@ export interface TransferContext {
   started(info: { name?: string; size?: number }): void;
   /** The clock, for listing dates. */
   now(): Date;
+  /** RETR: bytes per second to send at most (undefined: no limit). */
+  readonly downloadRate?: number | undefined;
+  /** STOR/APPE/STOU: bytes per second to read at most (undefined: no limit). */
+  readonly uploadRate?: number | undefined;
+  /** Lowest average rate of the data connection (bytes/s over `rateWindow`; 0: none). */
+  readonly minRate: number;
+  readonly rateWindow: number;
+  /**
+   * Uploads of an account with a quota: plans the upload of `path` (undefined for STOU), or
+   * says why it may not start (`quota`, `io`).
+   */
+  readonly openQuota?: ((path: string | undefined) => Promise<UploadQuota | StorageErrorKind>) | undefined;
 }
 
 /** The data connection's TLS failed or was refused (see TransferFailure). @internal */
@@ -85,7 +101,8 @@ export function failed(path: string, error: StorageErrorKind | TransferFailure, 
 /** A failure caused by our own stop(), if any. */
 export function stopFailure(signal: AbortSignal): TransferFailure | undefined {
   if (!signal.aborted) return undefined;
-  return signal.reason === "timeout" ? "timeout" : "aborted";
+  if (signal.reason === "timeout") return "timeout";
+  return signal.reason === "too-slow" ? "too-slow" : "aborted";
 }
 
 /** The failure for an error from the storage side. */
@@ -93,7 +110,25 @@ export function storageFailure(signal: AbortSignal, error: unknown): StorageErro
   return stopFailure(signal) ?? storageErrorKindOf(error);
 }
 
-/** Arms the data-idle timeout on a data socket (STYLE §3: the timer follows the transfer's phase). */
+/**
+ * Arms the data connection's watchdogs (STYLE §3: the timers follow the transfer's phase):
+ * the idle timeout (`dataTimeout` of silence), and the minimum rate: every `rateWindow` the
+ * bytes moved in that window are counted, and fewer than `minRate × window` stop the transfer
+ * (426), so a client that drips one byte a second (or reads that slowly) cannot hold a
+ * transfer for ever. One timer per transfer, released when the socket closes.
+ */
 export function watchIdle(socket: Socket, ctx: TransferContext): void {
   socket.setTimeout(ctx.dataTimeout, () => ctx.stop("timeout"));
+  if (ctx.minRate <= 0) return;
+  const moved = () => socket.bytesRead + socket.bytesWritten;
+  let last = moved();
+  const needed = (ctx.minRate * ctx.rateWindow) / 1000;
+  const timer = setInterval(() => {
+    const now = moved();
+    if (now - last < needed) ctx.stop("too-slow");
+    last = now;
+  }, ctx.rateWindow);
+  const stop = () => clearInterval(timer);
+  socket.once("close", stop);
+  ctx.signal.addEventListener("abort", stop, { once: true });
 }

@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
-import type { TransferRequest } from "@ftpkit/protocol";
+import type { StorageErrorKind, TransferRequest } from "@ftpkit/protocol";
 import type { FileSystem, UploadMode } from "../fs/file-system.js";
+import type { UploadQuota } from "../quota.js";
 import { runDownload } from "./download.js";
 import { runListing } from "./listing.js";
 import type { StopReason, TransferContext, TransferOutcome } from "./transfer-context.js";
@@ -16,6 +17,11 @@ export interface TransferOptions {
   readonly openData: (signal: AbortSignal) => Promise<Socket>;
   readonly secureData?: ((socket: Socket, signal: AbortSignal) => Promise<Socket>) | undefined;
   readonly started: (info: { name?: string; size?: number }) => void;
+  readonly downloadRate?: number | undefined;
+  readonly uploadRate?: number | undefined;
+  readonly minRate: number;
+  readonly rateWindow: number;
+  readonly openQuota?: ((path: string | undefined) => Promise<UploadQuota | StorageErrorKind>) | undefined;
 }
 
 /**
@@ -60,6 +66,11 @@ export class Transfer {
       secureData: o.secureData,
       started: o.started,
       now: () => new Date(),
+      downloadRate: o.downloadRate,
+      uploadRate: o.uploadRate,
+      minRate: o.minRate,
+      rateWindow: o.rateWindow,
+      openQuota: o.openQuota,
     };
     switch (o.request.kind) {
       case "retr":

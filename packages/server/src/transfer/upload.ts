@@ -3,6 +3,8 @@ import type { Writable } from "node:stream";
 import { AsciiDecoder, virtualBasename, virtualDirname } from "@ftpkit/protocol";
 import type { FileSystem, UploadMode, WriteTarget } from "../fs/file-system.js";
 import { FileSystemError, storageErrorKindOf } from "../fs/index.js";
+import type { UploadQuota } from "../quota.js";
+import { ReadThrottle } from "./throttle.js";
 import {
   failed,
   secureDataConnection,
@@ -23,22 +25,47 @@ const QUEUE_LIMIT = 4 * 1024 * 1024;
 
 type Received =
   | { readonly ok: true; readonly bytes: number }
-  | { readonly ok: false; readonly side: "data" | "storage"; readonly error?: unknown; readonly bytes: number };
+  | {
+      readonly ok: false;
+      readonly side: "data" | "storage" | "quota";
+      readonly error?: unknown;
+      readonly bytes: number;
+    };
+
+interface ReceiveOptions {
+  readonly decoder: AsciiDecoder | undefined;
+  readonly signal: AbortSignal;
+  readonly quota: UploadQuota | undefined;
+  /** Bytes per second to read at most (Account.bandwidth.upload). */
+  readonly rate: number | undefined;
+  readonly idleTimeout: number;
+}
 
 /**
  * Moves the data connection's bytes into `sink` until the client's EOF (RFC 959 §3.4.1:
  * in stream mode the end of the file is the closing of the data connection), with
  * back-pressure both ways. A connection that ends in an error or a reset is a lost
- * connection, not an end of file.
+ * connection, not an end of file. With a quota, the bytes that still fit are written and the
+ * upload ends there (`quota`); with a rate, the socket is paused between chunks.
  */
-function receive(socket: Socket, sink: Writable, decoder: AsciiDecoder | undefined, signal: AbortSignal) {
+function receive(socket: Socket, sink: Writable, options: ReceiveOptions) {
+  const { decoder, signal, quota } = options;
   return new Promise<Received>((resolve) => {
     let bytes = 0;
     let ended = false;
     let done = false;
+    let sinkFull = false;
+    const resume = () => {
+      if (!done && !sinkFull && !throttle?.waiting) socket.resume();
+    };
+    const throttle =
+      options.rate !== undefined && options.rate > 0
+        ? new ReadThrottle(options.rate, socket, options.idleTimeout, resume)
+        : undefined;
     const finish = (result: Received) => {
       if (done) return;
       done = true;
+      throttle?.dispose();
       socket.off("data", onData);
       socket.off("end", onEnd);
       socket.off("error", onSocketError);
@@ -50,17 +77,40 @@ function receive(socket: Socket, sink: Writable, decoder: AsciiDecoder | undefin
       resolve(result);
     };
     const onData = (chunk: Buffer) => {
+      throttle?.spend(chunk.length);
       const data = decoder === undefined ? chunk : decoder.decode(chunk);
       if (data.length === 0) return;
+      const allowed = quota === undefined ? data.length : quota.allow(data.length);
+      if (allowed < data.length) {
+        // Over the quota: what fits is written (kept or not as the upload mode says), then 552.
+        if (allowed > 0) sink.write(data.subarray(0, allowed));
+        bytes += allowed;
+        socket.destroy();
+        finish({ ok: false, side: "quota", bytes });
+        return;
+      }
       bytes += data.length;
-      if (!sink.write(data) && sink.writableLength >= QUEUE_LIMIT) socket.pause();
+      if (!sink.write(data) && sink.writableLength >= QUEUE_LIMIT) {
+        sinkFull = true;
+        socket.pause();
+      }
     };
-    const onDrain = () => socket.resume();
+    const onDrain = () => {
+      sinkFull = false;
+      resume();
+    };
     const onEnd = () => {
       ended = true;
       if (decoder !== undefined) {
         const tail = decoder.flush();
         if (tail.length > 0) {
+          const allowed = quota === undefined ? tail.length : quota.allow(tail.length);
+          if (allowed < tail.length) {
+            if (allowed > 0) sink.write(tail.subarray(0, allowed));
+            bytes += allowed;
+            finish({ ok: false, side: "quota", bytes });
+            return;
+          }
           bytes += tail.length;
           sink.write(tail);
         }
@@ -125,11 +175,29 @@ async function openUnique(
  * @internal
  */
 export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> {
+  const { request, fs } = ctx;
+  const kind = request.kind;
+  // Without createUnique STOU cannot be done: say so (502) before any data connection.
+  if (kind === "stou" && fs.createUnique === undefined) return failed(request.path, "not-supported");
+  // A full account gets 552 before anything else happens (no 150, no data connection used).
+  let quota: UploadQuota | undefined;
+  if (ctx.openQuota !== undefined) {
+    const planned = await ctx.openQuota(kind === "stou" ? undefined : request.path);
+    if (typeof planned === "string") return failed(request.path, planned);
+    quota = planned;
+  }
+  try {
+    return await upload(ctx, quota);
+  } finally {
+    // Whatever the mode kept is looked at and recorded (after commit or abort).
+    await quota?.end();
+  }
+}
+
+async function upload(ctx: TransferContext, quota: UploadQuota | undefined): Promise<TransferOutcome> {
   const { request, fs, signal } = ctx;
   const kind = request.kind;
   let path = request.path;
-  // Without createUnique STOU cannot be done: say so (502) before any data connection.
-  if (kind === "stou" && fs.createUnique === undefined) return failed(path, "not-supported");
   let socket: Socket;
   try {
     socket = await ctx.openData(signal);
@@ -157,6 +225,7 @@ export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> 
       if (signal.aborted) return failed(path, stopFailure(signal) ?? "aborted");
       if (kind === "stou") {
         ({ path, target } = await openUnique(fs, request.path, ctx.uploadMode));
+        quota?.setPath(path);
       } else {
         target = await fs.openWrite(path, {
           mode: ctx.uploadMode,
@@ -179,8 +248,23 @@ export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> 
     }
     watchIdle(socket, ctx);
     const decoder = request.representation === "ascii" ? new AsciiDecoder() : undefined;
-    const received = await receive(socket, target.stream, decoder, signal);
+    const received = await receive(socket, target.stream, {
+      decoder,
+      signal,
+      quota,
+      rate: ctx.uploadRate,
+      idleTimeout: ctx.dataTimeout,
+    });
     if (received.ok) {
+      // In stream mode a client killed mid-file ends its data connection as a finished
+      // upload does (EOF, RFC 959 §3.4.1); its control connection ends at the same moment.
+      // One turn of the event loop lets that end abort the transfer before anything is
+      // committed: an atomic upload is never made visible for a client that vanished.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (signal.aborted) {
+        await target.abort().catch(() => {});
+        return failed(path, stopFailure(signal) ?? "aborted", received.bytes);
+      }
       try {
         const { size } = await target.commit();
         return succeeded(path, received.bytes, size);
@@ -192,6 +276,7 @@ export async function runUpload(ctx: TransferContext): Promise<TransferOutcome> 
     await target.abort().catch(() => {});
     const stopped = stopFailure(signal);
     if (stopped !== undefined) return failed(path, stopped, received.bytes);
+    if (received.side === "quota") return failed(path, "quota", received.bytes);
     if (received.side === "storage") return failed(path, storageFailure(signal, received.error), received.bytes);
     return failed(path, "connection-lost", received.bytes);
   } finally {

@@ -1,0 +1,239 @@
+import type { StorageErrorKind, TransferKind } from "@ftpkit/protocol";
+import type { AccountQuota, QuotaUsage, QuotaUsageStore } from "./account.js";
+import type { FileSystem } from "./fs/file-system.js";
+import { storageErrorKindOf } from "./fs/index.js";
+
+/**
+ * Upload quotas (Account.quota). The usage comes from the account's QuotaUsageStore, or is
+ * counted here once per user name; uploads of one user that run at once in this process are
+ * added on top, so two sessions cannot both fill the last free bytes. After an upload (done,
+ * failed or aborted) the file is looked at again and the real change recorded, whatever the
+ * upload mode kept. @internal
+ */
+export class QuotaLedger {
+  private readonly counted = new Map<string, CountedUsage>();
+  private readonly running = new Map<string, Set<UploadQuota>>();
+
+  constructor(private readonly reportError: (error: unknown) => void) {}
+
+  /** The usage store of `user`'s account: its own, or one counted on `fs`. */
+  store(user: string, quota: AccountQuota, fs: FileSystem): QuotaUsageStore {
+    if (quota.usage !== undefined) return quota.usage;
+    let counted = this.counted.get(user);
+    if (counted === undefined) {
+      counted = new CountedUsage();
+      this.counted.set(user, counted);
+    }
+    const c = counted;
+    return { get: () => c.get(fs), add: (delta) => c.add(delta, fs) };
+  }
+
+  /**
+   * Plans an upload to `path` (undefined for STOU until the name is known).
+   * @returns the upload's quota guard, or the storage error kind to answer with (`quota`
+   *   when the account is already full, `io` when its usage cannot be read).
+   */
+  async openUpload(
+    user: string,
+    quota: AccountQuota,
+    fs: FileSystem,
+    request: { kind: TransferKind; path: string | undefined; offset: number },
+  ): Promise<UploadQuota | StorageErrorKind> {
+    const store = this.store(user, quota, fs);
+    const old = request.path === undefined ? { exists: false, size: 0 } : await fileState(fs, request.path);
+    let usage: QuotaUsage;
+    try {
+      usage = await store.get();
+    } catch (error) {
+      this.reportError(error);
+      return "io";
+    }
+    const others = this.runningFor(user);
+    let otherGrowth = 0;
+    let otherNewFiles = 0;
+    for (const u of others) {
+      otherGrowth += u.growth;
+      if (!u.old.exists) otherNewFiles++;
+    }
+    const append = request.kind === "appe";
+    const kept = append || request.offset > 0 ? old.size : 0;
+    const start = append ? old.size : request.offset;
+    if (quota.files !== undefined && !old.exists && usage.files + otherNewFiles + 1 > quota.files) return "quota";
+    const base = usage.bytes + otherGrowth;
+    // Already full, and this upload can only add (it does not replace an existing file).
+    if (quota.bytes !== undefined && base >= quota.bytes && kept === old.size && !(old.exists && kept === 0)) {
+      return "quota";
+    }
+    const upload = new UploadQuota(this, user, quota, store, fs, request.path, old, kept, start, base);
+    others.add(upload);
+    return upload;
+  }
+
+  private runningFor(user: string): Set<UploadQuota> {
+    let set = this.running.get(user);
+    if (set === undefined) {
+      set = new Set();
+      this.running.set(user, set);
+    }
+    return set;
+  }
+
+  /** @internal */
+  release(upload: UploadQuota): void {
+    const set = this.running.get(upload.user);
+    set?.delete(upload);
+    if (set?.size === 0) this.running.delete(upload.user);
+  }
+
+  /** @internal */
+  report(error: unknown): void {
+    this.reportError(error);
+  }
+
+  /**
+   * Records the change a storage command made (DELE, RNTO over a file): `before` is the state
+   * of the file that went away, looked at before the command ran.
+   */
+  async recordRemoval(user: string, quota: AccountQuota, fs: FileSystem, before: FileState): Promise<void> {
+    if (!before.exists) return;
+    try {
+      await this.store(user, quota, fs).add({ bytes: -before.size, files: -1 });
+    } catch (error) {
+      this.reportError(error);
+    }
+  }
+}
+
+/** Whether a file exists and its size (directories and errors count as no file). @internal */
+export interface FileState {
+  readonly exists: boolean;
+  readonly size: number;
+}
+
+/** @internal */
+export async function fileState(fs: FileSystem, path: string): Promise<FileState> {
+  try {
+    const info = await fs.stat(path);
+    return info.type === "file" ? { exists: true, size: info.size } : { exists: false, size: 0 };
+  } catch {
+    return { exists: false, size: 0 };
+  }
+}
+
+/** The quota of one running upload. @internal */
+export class UploadQuota {
+  /** Bytes written so far (after TYPE A conversion). */
+  private written = 0;
+  /** How much this upload has grown the account so far (never negative). */
+  growth = 0;
+  private ended = false;
+
+  constructor(
+    private readonly ledger: QuotaLedger,
+    readonly user: string,
+    private readonly quota: AccountQuota,
+    private readonly store: QuotaUsageStore,
+    private readonly fs: FileSystem,
+    private path: string | undefined,
+    readonly old: FileState,
+    /** Bytes of the old file that stay (REST or APPE); 0 when the upload replaces it. */
+    private readonly kept: number,
+    /** Where writing starts in the file. */
+    private readonly start: number,
+    /** The account's usage with the other running uploads, when this one started. */
+    private readonly base: number,
+  ) {}
+
+  /** STOU: the name chosen. */
+  setPath(path: string): void {
+    this.path ??= path;
+  }
+
+  /**
+   * @returns how many of the next `n` bytes fit in the quota (all `n`, or fewer: then the
+   *   upload must end with 552 after writing those).
+   */
+  allow(n: number): number {
+    const limit = this.quota.bytes;
+    let allowed = n;
+    if (limit !== undefined) {
+      // The file may end up this large: limit - (usage without the old file).
+      const maxSize = Math.max(limit - this.base + this.old.size, this.kept);
+      allowed = Math.max(0, Math.min(n, maxSize - (this.start + this.written)));
+    }
+    this.written += allowed;
+    this.growth = Math.max(0, Math.max(this.kept, this.start + this.written) - this.old.size);
+    return allowed;
+  }
+
+  /** The upload ended (any way): the file is looked at and the real change recorded. Never rejects. */
+  async end(): Promise<void> {
+    if (this.ended) return;
+    this.ended = true;
+    try {
+      if (this.path === undefined) return;
+      const now = await fileState(this.fs, this.path);
+      const delta = { bytes: now.size - this.old.size, files: (now.exists ? 1 : 0) - (this.old.exists ? 1 : 0) };
+      if (delta.bytes !== 0 || delta.files !== 0) await this.store.add(delta);
+    } catch (error) {
+      this.ledger.report(error);
+    } finally {
+      this.ledger.release(this);
+    }
+  }
+}
+
+/** The usage of one user name, counted on its file system the first time it is needed. */
+class CountedUsage {
+  private value: QuotaUsage | undefined;
+  private counting: Promise<QuotaUsage> | undefined;
+
+  async get(fs: FileSystem): Promise<QuotaUsage> {
+    if (this.value !== undefined) return this.value;
+    this.counting ??= measureUsage(fs).then(
+      (usage) => {
+        this.value ??= usage;
+        return this.value;
+      },
+      (error: unknown) => {
+        this.counting = undefined;
+        throw error;
+      },
+    );
+    return this.counting;
+  }
+
+  async add(delta: QuotaUsage, fs: FileSystem): Promise<void> {
+    const value = await this.get(fs);
+    // After the await, synchronously: concurrent adds never lose an update.
+    const current = this.value ?? value;
+    this.value = { bytes: Math.max(0, current.bytes + delta.bytes), files: Math.max(0, current.files + delta.files) };
+  }
+}
+
+/**
+ * Bytes and files under the root of `fs`: every directory listed once, files summed
+ * (symbolic links and other entries not counted). @internal
+ */
+export async function measureUsage(fs: FileSystem): Promise<QuotaUsage> {
+  let bytes = 0;
+  let files = 0;
+  const directories = ["/"];
+  for (let dir = directories.pop(); dir !== undefined; dir = directories.pop()) {
+    try {
+      for await (const entry of fs.list(dir)) {
+        const path = dir === "/" ? `/${entry.name}` : `${dir}/${entry.name}`;
+        if (entry.type === "file") {
+          bytes += entry.size;
+          files++;
+        } else if (entry.type === "directory") {
+          directories.push(path);
+        }
+      }
+    } catch (error) {
+      // A directory that vanished meanwhile counts as empty; anything else is a real failure.
+      if (storageErrorKindOf(error) !== "not-found") throw error;
+    }
+  }
+  return { bytes, files };
+}
