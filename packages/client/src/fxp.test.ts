@@ -146,7 +146,7 @@ describe("FXP between two @ftpkit/server instances (127.0.0.1 and 127.0.0.2)", (
     expect(await b.list()).toEqual([expect.objectContaining({ name: "copy.bin", size: big.length })]);
   });
 
-  // On disk, the server that connects to a passive server that refuses it (RFC 2577 §5) may
+  // On disk, the server that connects to a passive server that refuses it (RFC 2577 §8) may
   // wait for the data that never comes instead of answering: the order is then given up when
   // the passive side has not started half a reply timeout after the other one did.
   it.each([
@@ -172,7 +172,7 @@ describe("FXP between two @ftpkit/server instances (127.0.0.1 and 127.0.0.2)", (
         const bounce = fxpError.attempts.find((x) => x.reason === "address");
         expect(bounce).toMatchObject({ code: 500, command: expect.stringMatching(/^PORT 127,0,0,2,/) });
         expect(bounce?.message).toMatch(/refused 500 Illegal EPRT command.*then 500 Illegal PORT command/);
-        // ... and takes no data connection from 127.0.0.2 (RFC 2577 §5) in the other order.
+        // ... and takes no data connection from 127.0.0.2 (RFC 2577 §8) in the other order.
         expect(fxpError.attempts.find((x) => x.reason === "data-connection")).toBeDefined();
         expect(fxpError.message).toMatch(/^FXP refused: destination passive: .*; source passive: /);
       }

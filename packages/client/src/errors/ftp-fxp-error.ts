@@ -6,7 +6,7 @@ export type FtpFxpCode =
    * No order worked: in each, one server refused to set up the data connection between them
    * (PORT/EPRT to a foreign address refused: the bounce-attack defence of RFC 2577 §3; PASV/
    * EPSV refused), or the data connection was not made (a passive server that accepts data
-   * connections only from its client's address, RFC 2577 §5). {@link FtpFxpError.attempts}
+   * connections only from its client's address, RFC 2577 §8). {@link FtpFxpError.attempts}
    * says what each order ran into. The bytes can still go through the client (download and
    * upload), which is what `ftpkit cp` then does.
    */

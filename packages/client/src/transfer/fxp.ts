@@ -6,7 +6,7 @@
  * Theory of operation:
  * Rule 1: the destination listens first (as lftp's default); when that order is refused
  *         (PORT/EPRT to a foreign address is what RFC 2577 §3 tells servers to refuse, a
- *         passive server may take data connections only from its client, RFC 2577 §5) the
+ *         passive server may take data connections only from its client, RFC 2577 §8) the
  *         other order is tried once. Anything else (550, 553, 452, a timeout) fails at once.
  * Rule 2: EPSV when the passive server takes it (its 229 names only a port: the host is the
  *         address this client reached that server at), else PASV (its 227 address only when
@@ -23,7 +23,7 @@
  *         the call returns only once both servers answered: both conversations stay in step.
  *         A side that does not start (no 1yz) while the other one did, or finished, or within
  *         half its `replyTimeout`, never got its data connection: a server that refuses a
- *         foreign data peer may just keep waiting for the right one (RFC 2577 §5), and the
+ *         foreign data peer may just keep waiting for the right one (RFC 2577 §8), and the
  *         other side then sees an empty file or nothing at all. It is aborted and the order
  *         counts as refused.
  * Rule 6: no timer outlives the call: the keep-alive ticker, the grace timer and the SIZE

@@ -107,7 +107,7 @@ describe("the fxp account permission", () => {
     await plain.expect("TYPE", "I", 200);
     const hp2 = await plain.epsv();
     expect(await refusedAtOnce(await RawClient.connectData(hp2, "127.0.0.2"))).toBe(true);
-    // ... and keeps waiting for its own client (RFC 2577 §5), as without any FXP account around.
+    // ... and keeps waiting for its own client (RFC 2577 §8), as without any FXP account around.
     const own = await RawClient.connectData(hp2);
     await plain.expect("RETR", "f.txt", 150);
     expect(text(await readAll(own))).toBe("some data\n");
