@@ -183,6 +183,10 @@ describe("ftpkit cp between two servers (127.0.0.1 and 127.0.0.2)", () => {
     expect(locals.err).toMatch(/at least one ftp:\/\/ URL/);
     const dir = await ftpkit(["cp", one.url(""), two.url("x")]);
     expect(dir.code).toBe(2);
+    const same = await ftpkit(["cp", one.url("big.bin"), one.url("./big.bin")]);
+    expect(same.code).toBe(2);
+    expect(same.err).toMatch(/are the same file/);
+    expect(sha256(await readFile(join(one.root, "big.bin")))).toBe(sha256(big));
     const help = await ftpkit(["cp", "--help"]);
     expect(help.out).toMatch(/Examples?:\n +\$ ftpkit cp /);
   });

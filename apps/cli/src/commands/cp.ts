@@ -10,7 +10,7 @@
  * Which one was used is said on stderr (or `method` in `--json`). One local side: the same as
  * `get` (through LOCAL.part) or `put`.
  */
-import { basename, join, resolve } from "node:path";
+import { basename, join, posix, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { type Client, FtpError, FtpFxpError, type FxpResult, type TransferProgress } from "@ftpkit/client";
 import type { Command } from "commander";
@@ -202,6 +202,10 @@ async function copyAcross(run: RunContext, sourceUrl: FtpUrl, destinationUrl: Ft
   const destinationDisplay = destinationUrl.directory
     ? `${destinationUrl.display.replace(/\/?$/, "/")}${name}`
     : destinationUrl.display;
+  if (sameFile(sourceUrl, sourcePath, destinationUrl, destinationPath)) {
+    // STOR would truncate the file RETR is reading.
+    throw new CliUsageError(`${sourceUrl.display} and ${destinationDisplay} are the same file`);
+  }
   const started = performance.now();
   const outcome = await withClients(run, [sourceUrl, destinationUrl], flags, async (source, destination) => {
     const ends: Ends = { source, destination, sourceUrl, sourcePath, destinationPath, destinationDisplay };
@@ -266,6 +270,17 @@ async function copyAcross(run: RunContext, sourceUrl: FtpUrl, destinationUrl: Ft
       ...(outcome.refused === undefined ? {} : { fxpRefused: outcome.refused }),
     },
     `${transferSummary("copied", `${sourceUrl.display} to ${destinationDisplay}`, outcome.bytes, seconds)}, ${how}`,
+  );
+}
+
+/** Both URLs name one file: the same server, login and path (`./a` and `a` too). */
+function sameFile(a: FtpUrl, aPath: string, b: FtpUrl, bPath: string): boolean {
+  const normal = (path: string) => posix.normalize(path);
+  return (
+    a.host.toLowerCase() === b.host.toLowerCase() &&
+    a.port === b.port &&
+    (a.user ?? "anonymous") === (b.user ?? "anonymous") &&
+    normal(aPath) === normal(bPath)
   );
 }
 
