@@ -48,25 +48,31 @@ export class QuotaLedger {
       this.reportError(error);
       return "io";
     }
-    const others = this.runningFor(user);
-    let otherGrowth = 0;
+    const running = this.runningFor(user);
     let otherNewFiles = 0;
-    for (const u of others) {
-      otherGrowth += u.growth;
-      if (!u.old.exists) otherNewFiles++;
-    }
+    for (const u of running) if (!u.old.exists) otherNewFiles++;
     const append = request.kind === "appe";
     const kept = append || request.offset > 0 ? old.size : 0;
     const start = append ? old.size : request.offset;
     if (quota.files !== undefined && !old.exists && usage.files + otherNewFiles + 1 > quota.files) return "quota";
-    const base = usage.bytes + otherGrowth;
+    const upload = new UploadQuota(this, user, quota, store, fs, request.path, old, kept, start, usage.bytes);
     // Already full, and this upload can only add (it does not replace an existing file).
-    if (quota.bytes !== undefined && base >= quota.bytes && kept === old.size && !(old.exists && kept === 0)) {
-      return "quota";
-    }
-    const upload = new UploadQuota(this, user, quota, store, fs, request.path, old, kept, start, base);
-    others.add(upload);
+    const full = quota.bytes !== undefined && usage.bytes + this.growthOfOthers(upload) >= quota.bytes;
+    if (full && kept === old.size && !(old.exists && kept === 0)) return "quota";
+    running.add(upload);
     return upload;
+  }
+
+  /** What the other uploads of the same user running now have added so far. @internal */
+  growthOfOthers(upload: UploadQuota): number {
+    let growth = 0;
+    for (const u of this.running.get(upload.user) ?? []) if (u !== upload) growth += u.growth;
+    return growth;
+  }
+
+  /** A change recorded in the store while uploads of `user` run: their starting usage moves with it. */
+  private settle(user: string, except: UploadQuota | undefined, bytes: number): void {
+    for (const u of this.running.get(user) ?? []) if (u !== except) u.usageBytes += bytes;
   }
 
   private runningFor(user: string): Set<UploadQuota> {
@@ -79,7 +85,8 @@ export class QuotaLedger {
   }
 
   /** @internal */
-  release(upload: UploadQuota): void {
+  release(upload: UploadQuota, recordedBytes: number): void {
+    this.settle(upload.user, upload, recordedBytes);
     const set = this.running.get(upload.user);
     set?.delete(upload);
     if (set?.size === 0) this.running.delete(upload.user);
@@ -98,6 +105,7 @@ export class QuotaLedger {
     if (!before.exists) return;
     try {
       await this.store(user, quota, fs).add({ bytes: -before.size, files: -1 });
+      this.settle(user, undefined, -before.size);
     } catch (error) {
       this.reportError(error);
     }
@@ -140,8 +148,8 @@ export class UploadQuota {
     private readonly kept: number,
     /** Where writing starts in the file. */
     private readonly start: number,
-    /** The account's usage with the other running uploads, when this one started. */
-    private readonly base: number,
+    /** The account's recorded usage (the store's, plus what was recorded since this upload started). */
+    public usageBytes: number,
   ) {}
 
   /** STOU: the name chosen. */
@@ -157,8 +165,10 @@ export class UploadQuota {
     const limit = this.quota.bytes;
     let allowed = n;
     if (limit !== undefined) {
-      // The file may end up this large: limit - (usage without the old file).
-      const maxSize = Math.max(limit - this.base + this.old.size, this.kept);
+      // The file may end up this large: the limit minus the usage without the old file
+      // (with what the user's other uploads running now have added).
+      const used = this.usageBytes + this.ledger.growthOfOthers(this);
+      const maxSize = Math.max(limit - used + this.old.size, this.kept);
       allowed = Math.max(0, Math.min(n, maxSize - (this.start + this.written)));
     }
     this.written += allowed;
@@ -170,15 +180,19 @@ export class UploadQuota {
   async end(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    let recorded = 0;
     try {
       if (this.path === undefined) return;
       const now = await fileState(this.fs, this.path);
       const delta = { bytes: now.size - this.old.size, files: (now.exists ? 1 : 0) - (this.old.exists ? 1 : 0) };
-      if (delta.bytes !== 0 || delta.files !== 0) await this.store.add(delta);
+      if (delta.bytes !== 0 || delta.files !== 0) {
+        await this.store.add(delta);
+        recorded = delta.bytes;
+      }
     } catch (error) {
       this.ledger.report(error);
     } finally {
-      this.ledger.release(this);
+      this.ledger.release(this, recorded);
     }
   }
 }

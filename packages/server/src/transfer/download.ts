@@ -49,8 +49,11 @@ export async function runDownload(ctx: TransferContext): Promise<TransferOutcome
     return failed(path, storageFailure(signal, error));
   }
   let sourceError: unknown;
+  let dataSocket: Awaited<ReturnType<TransferContext["openData"]>> | undefined;
   source.on("error", (error) => {
-    sourceError ??= error;
+    // An error the pipeline passed back to the source after the data connection broke is
+    // the client's doing (426), not the storage's.
+    if (dataSocket?.destroyed !== true) sourceError ??= error;
   });
   try {
     if (signal.aborted) return failed(path, stopFailure(signal) ?? "aborted");
@@ -70,6 +73,7 @@ export async function runDownload(ctx: TransferContext): Promise<TransferOutcome
         return failed(path, secured.failure);
       }
       socket = secured.socket;
+      dataSocket = socket;
       watchIdle(socket, ctx);
       try {
         const stages: NodeJS.ReadWriteStream[] = [];

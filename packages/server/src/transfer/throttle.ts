@@ -80,7 +80,7 @@ export class ReadThrottle {
     private readonly idleTimeout: number,
     private readonly onResume: () => void,
   ) {
-    this.bucket = new TokenBucket(rate, sliceSize(rate) * 10, performance.now());
+    this.bucket = new TokenBucket(rate, sliceSize(rate), performance.now());
   }
 
   /** Spends `n` bytes; pauses the socket until the rate allows more. */
