@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import { Readable } from "node:stream";
 import { describe, expect, it, vi } from "vitest";
 import { startServer, text } from "./__tests__/harness.js";
-import { RawClient, readAll, sha256, writeAll } from "./__tests__/raw-client.js";
+import { RawClient, sha256, writeAll } from "./__tests__/raw-client.js";
 import type { QuotaUsage, QuotaUsageStore } from "./account.js";
 import type { FileSystem } from "./fs/file-system.js";
 import { MemoryFileSystem } from "./fs/index.js";
