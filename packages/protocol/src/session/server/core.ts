@@ -236,8 +236,13 @@ export class SessionCore {
       return resolveVirtualPath(this.state.cwd, argument ?? "");
     } catch (error) {
       if (LocalProtocolError.isInstance(error)) {
-        if (error.code === "FTP_ERR_PATH_TOO_LONG") this.reply(553, "File name too long.");
-        else this.reply(501, "Invalid pathname.");
+        if (error.code === "FTP_ERR_PATH_TOO_LONG") {
+          // RFC 959 §4.2.2: 553 "File name not allowed" where the command may get it (STOR,
+          // RNTO, ...); 550 or 501 elsewhere (RFC 959 §5.4 allows no 553 for CWD, SIZE, ...).
+          const verb = this.verb;
+          const code = verb === undefined || isReplyAllowed(verb, 553) ? 553 : isReplyAllowed(verb, 550) ? 550 : 501;
+          this.reply(code, "File name too long.");
+        } else this.reply(501, "Invalid pathname.");
         return undefined;
       }
       throw error;

@@ -744,3 +744,30 @@ describe("robustness", () => {
     },
   );
 });
+
+describe("over-long paths stay inside the sequence tables (RFC 959 §5.4)", () => {
+  it.each([
+    "CWD",
+    "LIST",
+    "NLST",
+    "MLSD",
+    "MLST",
+    "STAT",
+    "RETR",
+    "STOR",
+    "APPE",
+    "DELE",
+    "RMD",
+    "MKD",
+    "RNFR",
+    "SIZE",
+    "MDTM",
+    "HASH",
+  ] as const)("%s of a path over the length limit", (verb) => {
+    const s = new ServerSession({ peerAddress: "127.0.0.1", now: 0, failedLoginDelay: 0 });
+    run(s, "USER a\r\nPASS b\r\nPASV\r\n", tlsAnswers());
+    const codes = run(s, `${verb} ${"a/".repeat(3000)}\r\n`, tlsAnswers());
+    expect(codes).toHaveLength(1);
+    expect(isReplyAllowed(verb, Number(codes[0])), `${verb} -> ${codes[0]}`).toBe(true);
+  });
+});
