@@ -204,7 +204,7 @@ async function attempt(c: RawClient, verb: string, arg: Buffer, upload?: Buffer)
     data.destroy();
     return { codes: [first.code], text: first.lines.join("\n"), data: Buffer.alloc(0) };
   }
-  let received = Buffer.alloc(0);
+  let received: Buffer = Buffer.alloc(0);
   if (upload !== undefined) await writeAll(data, upload).catch(() => data.destroy());
   else received = await readAll(data).catch(() => Buffer.alloc(0));
   const final = await c.nextReply();
