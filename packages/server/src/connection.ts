@@ -720,6 +720,7 @@ export class Connection {
       uploadRate: bandwidth?.upload,
       minRate,
       rateWindow: o.limits.dataRateWindow,
+      commitDelay: o.limits.atomicCommitDelay,
       openQuota:
         upload && quota !== undefined && (quota.bytes !== undefined || quota.files !== undefined) && user !== undefined
           ? (path) => this.host.quotas.openUpload(user, quota, fs, { kind: request.kind, path, offset: request.offset })

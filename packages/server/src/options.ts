@@ -58,6 +58,14 @@ export interface FtpServerLimits {
   readonly dataMinRate: number;
   /** ms over which `dataMinRate` is measured (default 30000). */
   readonly dataRateWindow: number;
+  /**
+   * `atomic` uploads: ms to wait after the client's data EOF before committing (default 50).
+   * In stream mode a client killed mid-file ends its data connection just like a finished
+   * upload (RFC 959 §3.4.1); its control connection ends within milliseconds, in either
+   * order. If it ends within this delay the upload is discarded, so a half-sent file never
+   * replaces the old one. 0 commits at once (after one turn of the event loop).
+   */
+  readonly atomicCommitDelay: number;
 }
 
 /** The defender's options (see {@link DefenderOptions}), and where it keeps its scores and bans. */
@@ -195,6 +203,7 @@ const limitsSchema = z
     floodTimeout: z.number().int().min(0).max(2_147_483_647).default(10_000),
     dataMinRate: z.number().min(0).default(1024),
     dataRateWindow: ms.min(100).default(30_000),
+    atomicCommitDelay: z.number().int().min(0).max(10_000).default(50),
   })
   .strict();
 

@@ -47,6 +47,24 @@ export interface ChildMessage {
   /** process.memoryUsage() when the RSS peaked. */
   readonly peak?: NodeJS.MemoryUsage;
   readonly connections?: number;
+  /** `stats`: open descriptors, heap after a full GC, passive listeners, refusals, bans, errors. */
+  readonly fds?: number;
+  readonly heapUsed?: number;
+  readonly external?: number;
+  readonly arrayBuffers?: number;
+  readonly passive?: number;
+  readonly refusals?: Record<string, number>;
+  readonly bans?: number;
+  readonly errors?: string[];
+}
+
+/** What the child server is started with (see fixtures/child-server.ts). */
+export interface ChildConfig {
+  readonly root?: string;
+  readonly files?: Record<string, string>;
+  readonly uploadMode?: "standard" | "atomic" | "atomic-resume";
+  readonly limits?: Record<string, number>;
+  readonly defender?: Record<string, unknown> | false;
 }
 
 /** A server running in a child process (see fixtures/child-server.ts). */
@@ -70,9 +88,11 @@ export class ChildServer {
     });
   }
 
-  static async start(config: { root?: string; files?: Record<string, string> } = {}): Promise<ChildServer> {
+  static async start(config: ChildConfig = {}): Promise<ChildServer> {
     const script = await bundleChildServer();
-    const child = spawn(process.execPath, [script, JSON.stringify(config)], { stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--expose-gc", script, JSON.stringify(config)], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const server = new ChildServer(child);
     const listening = await server.next();
     server.port = listening.port ?? 0;
@@ -101,6 +121,11 @@ export class ChildServer {
   }
 
   kill(): void {
-    if (this.child.exitCode === null) this.child.kill("SIGKILL");
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill("SIGKILL");
+  }
+
+  /** The child's stats after a full GC (descriptors, heap, connections, errors). */
+  async stats(): Promise<ChildMessage> {
+    return this.request({ type: "stats" });
   }
 }

@@ -147,6 +147,50 @@ export class LocalFileSystem implements FileSystem {
   }
 
   /**
+   * Removes the temporary files of atomic uploads (`<tempPrefix><name>.ftpkit-<16 hex>.part`)
+   * left anywhere under `root` by a server that stopped mid-upload without cleaning up: killed
+   * (SIGKILL, OOM), crashed, or a power loss. Such a file never shows under the final name
+   * and is hidden from listings, but it takes space until removed. Run it before `listen()`
+   * (nothing is uploading then), or while serving with an `olderThan` longer than an upload
+   * can stall (a live upload writes its file at least every `dataTimeout`). Symlinks are not
+   * followed; errors on single entries are skipped.
+   * @returns the virtual paths of the files removed.
+   */
+  static async sweepTemporaryFiles(
+    root: string,
+    options: { readonly olderThan?: number; readonly tempPrefix?: string } = {},
+  ): Promise<string[]> {
+    const prefix = options.tempPrefix ?? ".";
+    const before = Date.now() - (options.olderThan ?? 0);
+    const removed: string[] = [];
+    const walk = async (directory: string, virtual: string): Promise<void> => {
+      let dir: Dir;
+      try {
+        dir = await opendir(directory);
+      } catch {
+        return;
+      }
+      for await (const entry of dir) {
+        const path = nodePath.join(directory, entry.name);
+        const child = virtual === "/" ? `/${entry.name}` : `${virtual}/${entry.name}`;
+        if (entry.isDirectory()) await walk(path, child);
+        else if (entry.isFile() && entry.name.startsWith(prefix) && TEMP_MARK.test(entry.name)) {
+          try {
+            if ((await lstat(path)).mtimeMs <= before) {
+              await unlink(path);
+              removed.push(child);
+            }
+          } catch {
+            // Gone meanwhile (its upload committed or aborted): nothing to do.
+          }
+        }
+      }
+    };
+    await walk(nodePath.resolve(root), "/");
+    return removed;
+  }
+
+  /**
    * Follows a final symlink that stays inside the root.
    *
    * @throws {FileSystemError} `not-found`, `not-directory`, `permission` (outside the root, or a

@@ -38,6 +38,8 @@ export interface TransferContext {
   readonly downloadRate?: number | undefined;
   /** STOR/APPE/STOU: bytes per second to read at most (undefined: no limit). */
   readonly uploadRate?: number | undefined;
+  /** ms an atomic upload waits after its data EOF for the control connection to end (a killed client). */
+  readonly commitDelay: number;
   /** Lowest average rate of the data connection (bytes/s over `rateWindow`; 0: none). */
   readonly minRate: number;
   readonly rateWindow: number;

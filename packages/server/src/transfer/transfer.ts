@@ -21,6 +21,7 @@ export interface TransferOptions {
   readonly uploadRate?: number | undefined;
   readonly minRate: number;
   readonly rateWindow: number;
+  readonly commitDelay: number;
   readonly openQuota?: ((path: string | undefined) => Promise<UploadQuota | StorageErrorKind>) | undefined;
 }
 
@@ -70,6 +71,7 @@ export class Transfer {
       uploadRate: o.uploadRate,
       minRate: o.minRate,
       rateWindow: o.rateWindow,
+      commitDelay: o.commitDelay,
       openQuota: o.openQuota,
     };
     switch (o.request.kind) {

@@ -143,6 +143,20 @@ function receive(socket: Socket, sink: Writable, options: ReceiveOptions) {
   });
 }
 
+/** Resolves after `ms` (at least one turn of the event loop), or at once when `signal` aborts. */
+function settle(signal: AbortSignal, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
 /**
  * STOU (RFC 959 §4.1.3; RFC 1123 §4.1.2.9): a unique name reserved atomically by the file
  * system's `createUnique` (502 without it). The request names the directory (no argument, or
@@ -257,10 +271,11 @@ async function upload(ctx: TransferContext, quota: UploadQuota | undefined): Pro
     });
     if (received.ok) {
       // In stream mode a client killed mid-file ends its data connection as a finished
-      // upload does (EOF, RFC 959 §3.4.1); its control connection ends at the same moment.
-      // One turn of the event loop lets that end abort the transfer before anything is
-      // committed: an atomic upload is never made visible for a client that vanished.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // upload does (EOF, RFC 959 §3.4.1); its control connection ends within milliseconds,
+      // in either order. An atomic upload therefore waits `commitDelay` for that end before
+      // it is committed: it is never made visible for a client that vanished mid-file.
+      // (The other modes keep what was received under the name either way.)
+      await settle(signal, ctx.uploadMode === "atomic" ? ctx.commitDelay : 0);
       if (signal.aborted) {
         await target.abort().catch(() => {});
         return failed(path, stopFailure(signal) ?? "aborted", received.bytes);
