@@ -59,3 +59,14 @@ describe("Defender", () => {
     expect(() => new Defender({ bogus: 1 } as never)).toThrow(/bogus/);
   });
 });
+
+describe("Defender under a burst", () => {
+  it("bans once for a burst of offences recorded at the same moment", async () => {
+    const d = new Defender({ threshold: 5, allowList: [] });
+    const bans: number[] = [];
+    d.on("ban", (b) => bans.push(b.count));
+    const results = await Promise.all(Array.from({ length: 50 }, () => d.record("192.0.2.7", "protocol-error", 0)));
+    expect(bans).toEqual([1]);
+    expect(results.filter((r) => r.banned)).toHaveLength(46);
+  });
+});

@@ -144,12 +144,33 @@ export class Defender extends EventEmitter<DefenderEvents> {
     return false;
   }
 
-  /** Records an offence; returns whether the address is now banned and its score. */
-  async record(address: string, offence: OffenceKind, now: number): Promise<{ banned: boolean; score: number }> {
-    if (!this.options.enabled || this.isAllowed(address)) return { banned: false, score: 0 };
+  /**
+   * Records an offence; returns whether the address is now banned and its score. Offences of
+   * one address are recorded one after the other (a burst of them crosses the threshold
+   * once: one ban, one `ban` event).
+   */
+  record(address: string, offence: OffenceKind, now: number): Promise<{ banned: boolean; score: number }> {
+    if (!this.options.enabled || this.isAllowed(address)) return Promise.resolve({ banned: false, score: 0 });
     const ip = canonical(address);
     const points = this.options.scores[offence];
-    if (points === 0) return { banned: false, score: 0 };
+    if (points === 0) return Promise.resolve({ banned: false, score: 0 });
+    const previous = this.recording.get(ip) ?? Promise.resolve();
+    const next = previous.then(() => this.recordNow(ip, points, now));
+    const tail = next.then(
+      () => {},
+      () => {},
+    );
+    this.recording.set(ip, tail);
+    void tail.then(() => {
+      if (this.recording.get(ip) === tail) this.recording.delete(ip);
+    });
+    return next;
+  }
+
+  /** Offences being recorded, per address (bounded by the addresses offending right now). */
+  private readonly recording = new Map<string, Promise<void>>();
+
+  private async recordNow(ip: string, points: number, now: number): Promise<{ banned: boolean; score: number }> {
     const existing = await this.store.getBan(ip);
     if (existing !== undefined && !existing.lifted && existing.until > now) return { banned: true, score: 0 };
     const score = await this.store.addScore(ip, points, now, this.options.observationWindow);
