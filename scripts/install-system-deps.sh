@@ -9,7 +9,7 @@ if [ "$(id -u)" != 0 ]; then
   exit 0
 fi
 for installer in test/interop/peers/install.sh packages/storage-s3/test/ceph/install.sh \
-  packages/accounts-pg/test/postgres/install.sh; do
+  packages/accounts-pg/test/postgres/install.sh test/haproxy/install.sh; do
   if [ -f "$installer" ]; then
     echo "install-system-deps: $installer"
     bash "$installer"
