@@ -135,6 +135,22 @@ export {
   virtualBasename,
   virtualDirname,
 } from "./path/index.js";
+// PROXY protocol (HAProxy's proxy-protocol.txt, v1 and v2)
+export {
+  decodeProxyHeader,
+  formatProxyHeaderV1,
+  formatProxyHeaderV2,
+  PROXY_V1_MAX_LENGTH,
+  PROXY_V2_MAX_LENGTH,
+  PROXY_V2_SIGNATURE,
+  type ProxyAddresses,
+  type ProxyDecodeResult,
+  type ProxyHeader,
+  type ProxyHeaderDecoded,
+  ProxyHeaderDecoder,
+  type ProxyHeaderInvalid,
+  type ProxyTlv,
+} from "./proxy/index.js";
 // rate limiting
 export { TokenBucket } from "./rate/index.js";
 // replies

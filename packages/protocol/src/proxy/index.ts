@@ -1,0 +1,15 @@
+export {
+  decodeProxyHeader,
+  formatProxyHeaderV1,
+  formatProxyHeaderV2,
+  PROXY_V1_MAX_LENGTH,
+  PROXY_V2_MAX_LENGTH,
+  PROXY_V2_SIGNATURE,
+  type ProxyAddresses,
+  type ProxyDecodeResult,
+  type ProxyHeader,
+  type ProxyHeaderDecoded,
+  ProxyHeaderDecoder,
+  type ProxyHeaderInvalid,
+  type ProxyTlv,
+} from "./proxy-header.js";
