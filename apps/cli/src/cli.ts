@@ -51,7 +51,9 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
           ...(o.readOnly ? { readOnly: true } : {}),
           ...serveAccessOptions(io, command),
         });
-        io.out(`Serving ${running.root}${o.readOnly ? " (read-only)" : ""}`);
+        io.out(
+          `Serving ${running.accountsDb === undefined ? running.root : `the accounts of ${running.accountsDb}`}${o.readOnly ? " (read-only)" : ""}`,
+        );
         io.out(`  ${running.url}`);
         for (const line of running.access) io.out(`  ${line}`);
         for (const line of running.tls) io.out(`  ${line}`);

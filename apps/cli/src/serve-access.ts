@@ -98,6 +98,25 @@ export async function buildAccess(root: string, options: AccessOptions): Promise
     if (account && options.readOnly === true) return { ...account, permissions: "read-only" };
     return account;
   };
+  const passive = await passiveOptions(options, lines);
+  return {
+    serverOptions: { authenticate, ...(passive === undefined ? {} : { passive }) },
+    user,
+    password,
+    showPassword,
+    lines,
+  };
+}
+
+/**
+ * The passive port range and the PASV address (resolved once, here), with a line for people
+ * about each in `lines`.
+ * @throws UsageError for an address that does not resolve to IPv4.
+ */
+export async function passiveOptions(
+  options: Pick<AccessOptions, "passivePorts" | "advertise">,
+  lines: string[],
+): Promise<FtpServerOptions["passive"]> {
   let advertisedAddress: string | undefined;
   if (options.advertise !== undefined) {
     advertisedAddress = options.advertise;
@@ -117,18 +136,10 @@ export async function buildAccess(root: string, options: AccessOptions): Promise
   }
   if (options.passivePorts !== undefined)
     lines.push(`passive ports ${options.passivePorts[0]}-${options.passivePorts[1]}`);
-  const passive =
-    options.passivePorts === undefined && advertisedAddress === undefined
-      ? undefined
-      : {
-          ...(options.passivePorts === undefined ? {} : { portRange: options.passivePorts }),
-          ...(advertisedAddress === undefined ? {} : { advertisedAddress }),
-        };
-  return {
-    serverOptions: { authenticate, ...(passive === undefined ? {} : { passive }) },
-    user,
-    password,
-    showPassword,
-    lines,
-  };
+  return options.passivePorts === undefined && advertisedAddress === undefined
+    ? undefined
+    : {
+        ...(options.passivePorts === undefined ? {} : { portRange: options.passivePorts }),
+        ...(advertisedAddress === undefined ? {} : { advertisedAddress }),
+      };
 }

@@ -7,6 +7,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
+import { defenderOptionsSchema } from "@ftpkit/server";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { CliUsageError } from "./errors.js";
@@ -25,6 +26,18 @@ export const passivePortsSchema = z
   .refine(([lo, hi]) => lo >= 1 && hi <= 65535 && lo <= hi, {
     message: "must be LOW-HIGH with 1 <= LOW <= HIGH <= 65535",
   });
+
+/** A PostgreSQL connection URL, as `pg` takes it. */
+export const accountsDbSchema = z.string().refine(
+  (value) => {
+    try {
+      return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { message: "must be a postgres:// or postgresql:// URL" },
+);
 
 export const serveConfigSchema = z
   .object({
@@ -49,6 +62,18 @@ export const serveConfigSchema = z
     implicitPort: port,
     /** No session log. */
     quiet: z.boolean(),
+    /** Accounts (and shared defender bans, quota usage) in PostgreSQL: `postgres://...`. */
+    accountsDb: accountsDbSchema,
+    /** S3 roots: the endpoint of an S3-compatible store (default: AWS). */
+    s3Endpoint: z.url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" }),
+    s3Region: z.string().min(1),
+    /** S3 roots: static keys (default: the AWS SDK's chain: AWS_ACCESS_KEY_ID, ~/.aws, ...). */
+    s3AccessKeyId: z.string().min(1),
+    s3SecretAccessKey: z.string().min(1),
+    /** S3 roots: path-style URLs (default: on with an endpoint, as S3-compatible stores need). */
+    s3ForcePathStyle: z.boolean(),
+    /** The defender's options (threshold, banTime, allowList...), or false to turn it off. */
+    defender: z.union([z.literal(false), defenderOptionsSchema]),
   })
   .partial()
   .strict();

@@ -1,6 +1,6 @@
 /**
  * The `ftpkit serve` session log: one line per server event (connect, login, failed login,
- * upload, download, delete, rename, mkdir, rmdir, disconnect, errors), from the events
+ * upload, download, delete, rename, mkdir, rmdir, disconnect, refused, ban, unban, errors), from the events
  * FtpServer emits after each action completed. The events carry no passwords, so none can
  * reach the log.
  */
@@ -57,10 +57,22 @@ export function attachSessionLog(server: FtpServer, log: (line: string) => void)
       line(e.connectionId, `disconnect (${e.reason})`);
       peers.delete(e.connectionId);
     },
-    error: (e: Error) => log(`${time()} error: ${e.message}`),
+    // The defender's decisions (with --accounts-db they may come from a ban made on another node).
+    refused: (e: { remoteAddress: string; reason: string }) =>
+      log(`${time()} refused ${e.remoteAddress} (${e.reason})`),
+    ban: (e: { address: string; until: Date; count: number }) =>
+      log(`${time()} ban ${e.address} until ${e.until.toISOString()} (ban ${e.count})`),
+    unban: (e: { address: string; reason: string }) => log(`${time()} unban ${e.address} (${e.reason})`),
+    error: (e: Error) => log(`${time()} error: ${e.message}${causeOf(e)}`),
   };
   for (const [event, handler] of Object.entries(handlers)) server.on(event as "connect", handler as () => void);
   return () => {
     for (const [event, handler] of Object.entries(handlers)) server.off(event as "connect", handler as () => void);
   };
+}
+
+/** An error's cause, briefly: "the defender's store failed" says little without it. */
+function causeOf(error: Error): string {
+  const cause = error.cause;
+  return cause instanceof Error && cause.message !== "" ? `: ${cause.message}` : "";
 }

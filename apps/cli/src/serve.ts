@@ -1,9 +1,10 @@
 import { stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { FtpServer, FtpServerError } from "@ftpkit/server";
-import { buildAccess } from "./serve-access.js";
+import { type Authenticator, type DefenderOptions, FtpServer, FtpServerError } from "@ftpkit/server";
+import { type Access, buildAccess, passiveOptions } from "./serve-access.js";
 import { attachSessionLog } from "./serve-log.js";
+import { openSharedState, type SharedState, type SharedStateOptions } from "./serve-shared.js";
 
 export interface ServeOptions {
   readonly host: string;
@@ -38,6 +39,13 @@ export interface ServeOptions {
   readonly implicitPort?: number;
   /** Receives warnings (a self-signed certificate in use), loud ones; default: process warnings. */
   readonly warn?: (line: string) => void;
+  /**
+   * Accounts, defender bans and quota usage in PostgreSQL, shared by every node on the same
+   * database (`--accounts-db`); DIR and the local access options are then not used.
+   */
+  readonly shared?: SharedStateOptions;
+  /** The defender's options, or false to turn it off (default: the server's defaults). */
+  readonly defender?: DefenderOptions | false;
 }
 
 export interface RunningServe {
@@ -51,7 +59,10 @@ export interface RunningServe {
   readonly access: readonly string[];
   /** With TLS: how to reach it securely, for people (explicit, implicit URL, fingerprint). */
   readonly tls: readonly string[];
+  /** The directory served ("" with `shared`: each account has its own root). */
   readonly root: string;
+  /** With `shared`: the accounts database's URL, password masked. */
+  readonly accountsDb?: string;
   /** Graceful stop (running transfers get `deadline` ms). */
   stop(deadline?: number): Promise<void>;
 }
@@ -71,17 +82,38 @@ function urlHost(host: string): string {
  * @throws UsageError when DIR is not a directory; FtpServerError when the port is taken.
  */
 export async function serve(dir: string, options: ServeOptions): Promise<RunningServe> {
-  const root = resolve(dir);
-  const info = await stat(root).catch(() => undefined);
-  if (!info?.isDirectory()) throw new UsageError(`not a directory: ${root}`);
-  const access = await buildAccess(root, options);
   if (options.implicitPort !== undefined && options.tls === undefined) {
     throw new UsageError("--implicit-port needs --tls (or --cert and --key)");
   }
+  let root = "";
+  let access: Access;
+  let shared: SharedState | undefined;
+  if (options.shared === undefined) {
+    root = resolve(dir);
+    const info = await stat(root).catch(() => undefined);
+    if (!info?.isDirectory()) throw new UsageError(`not a directory: ${root}`);
+    access = await buildAccess(root, options);
+  } else {
+    const state = await openSharedState(options.shared);
+    shared = state;
+    try {
+      access = await sharedAccess(state, options);
+    } catch (error) {
+      await state.close();
+      throw error;
+    }
+  }
+  const defender =
+    options.defender === false
+      ? false
+      : shared === undefined
+        ? options.defender
+        : { ...options.defender, store: shared.defenderStore };
   const server = new FtpServer({
     host: options.host,
     port: options.port,
     ...access.serverOptions,
+    ...(defender === undefined ? {} : { defender }),
     ...(options.tls === undefined
       ? {}
       : {
@@ -95,8 +127,9 @@ export async function serve(dir: string, options: ServeOptions): Promise<Running
   const warn = options.warn;
   if (warn !== undefined) server.on("warning", (w) => warn(`WARNING: ${w.message}`));
   const stopLog = options.log === undefined ? undefined : attachSessionLog(server, options.log);
-  const address = await server.listen().catch((error: unknown) => {
+  const address = await server.listen().catch(async (error: unknown) => {
     stopLog?.();
+    await shared?.close();
     // A certificate or key the user gave that cannot be used is theirs to fix, like a users file.
     if (FtpServerError.isInstance(error) && error.code === "FTP_ERR_TLS_CERT") throw new UsageError(error.message);
     throw error;
@@ -129,9 +162,34 @@ export async function serve(dir: string, options: ServeOptions): Promise<Running
     access: access.lines,
     tls,
     root,
+    ...(shared === undefined ? {} : { accountsDb: shared.where }),
     stop: async (deadline = 5000) => {
       await server.close({ deadline });
       stopLog?.();
+      await shared?.close();
     },
+  };
+}
+
+/** Who logs in with `--accounts-db`: the database's accounts (read-only with `readOnly`). */
+async function sharedAccess(state: SharedState, options: ServeOptions): Promise<Access> {
+  const lines = [
+    `accounts from ${state.where}${state.migrated.length > 0 ? ` (schema migrated: ${state.migrated.join(", ")})` : ""}`,
+    "defender bans and quota usage shared through that database",
+  ];
+  const passive = await passiveOptions(options, lines);
+  const authenticate: Authenticator =
+    options.readOnly === true
+      ? async (request) => {
+          const account = await state.authenticate(request);
+          return account ? { ...account, permissions: "read-only" } : account;
+        }
+      : state.authenticate;
+  return {
+    serverOptions: { authenticate, ...(passive === undefined ? {} : { passive }) },
+    user: undefined,
+    password: undefined,
+    showPassword: false,
+    lines,
   };
 }

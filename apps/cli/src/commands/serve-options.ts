@@ -9,13 +9,26 @@ import { globalFlags } from "../context.js";
 import { CliUsageError } from "../errors.js";
 import { type CliIo, envOf } from "../io.js";
 import type { ServeOptions } from "../serve.js";
-import { loadServeConfig, passivePortsSchema } from "../serve-config.js";
+import { accountsDbSchema, loadServeConfig, passivePortsSchema, serveConfigSchema } from "../serve-config.js";
+import type { SharedStateOptions } from "../serve-shared.js";
 import { examples } from "./common.js";
 
 function parsePassivePorts(value: string): [number, number] {
   const result = passivePortsSchema.safeParse(value);
   if (!result.success) throw new InvalidArgumentError("a port range LOW-HIGH, for example 50000-50100");
   return result.data;
+}
+
+function parseAccountsDb(value: string): string {
+  if (!accountsDbSchema.safeParse(value).success) throw new InvalidArgumentError("a postgres:// URL");
+  return value;
+}
+
+function parseS3Endpoint(value: string): string {
+  if (!serveConfigSchema.shape.s3Endpoint.safeParse(value).success) {
+    throw new InvalidArgumentError("an http:// or https:// URL");
+  }
+  return value;
 }
 
 function parseTlsPort(value: string): number {
@@ -56,7 +69,18 @@ const CONFIG_TO_OPTION: Readonly<Record<string, string>> = {
   key: "key",
   implicitPort: "implicitPort",
   quiet: "quiet",
+  accountsDb: "accountsDb",
+  s3Endpoint: "s3Endpoint",
+  s3Region: "s3Region",
+  s3ForcePathStyle: "s3ForcePathStyle",
+  // Config-only keys (secrets stay off the command line; the defender is a map of options).
+  s3AccessKeyId: "s3AccessKeyId",
+  s3SecretAccessKey: "s3SecretAccessKey",
+  defender: "defender",
 };
+
+/** Keys only a config file (or the environment) gives: no command-line option to check against. */
+const CONFIG_ONLY = new Set(["quiet", "s3AccessKeyId", "s3SecretAccessKey", "defender"]);
 
 /** Adds the options to the `serve` command made in cli.ts. */
 export function extendServe(serve: Command): void {
@@ -78,6 +102,19 @@ export function extendServe(serve: Command): void {
     .option("--key <file>", "FTPS private key (PEM)")
     .option("--implicit-port <port>", "also implicit FTPS on this port (990 by convention, 0 picks one)", parseTlsPort)
     .option("--config <file>", "read options from a JSON or YAML file (command-line options win)")
+    .option(
+      "--accounts-db <url>",
+      "accounts, shared bans and quota usage in PostgreSQL (or DATABASE_URL; manage them with ftpkit-accounts)",
+      parseAccountsDb,
+    )
+    .option(
+      "--s3-endpoint <url>",
+      "S3 roots: endpoint of an S3-compatible store (or AWS_ENDPOINT_URL_S3)",
+      parseS3Endpoint,
+    )
+    .option("--s3-region <region>", "S3 roots: region (or AWS_REGION; default us-east-1)")
+    .option("--s3-force-path-style", "S3 roots: path-style URLs (the default with --s3-endpoint)")
+    .option("--no-s3-force-path-style", "S3 roots: virtual-host-style URLs")
     .addHelpText(
       "after",
       `${examples(
@@ -88,12 +125,21 @@ export function extendServe(serve: Command): void {
         "ftpkit serve --config ftpkit.yaml",
         "ftpkit serve --cert fullchain.pem --key key.pem --implicit-port 990 ./data   # FTPS",
         "ftpkit serve --tls ./site                             # FTPS, self-signed: local development only",
+        "DATABASE_URL=postgres://ftp@db/ftp ftpkit serve --s3-endpoint http://rgw:7480 --host 0.0.0.0   # one of several nodes",
       )}
 
 The password may also come from the environment variable FTPKIT_PASSWORD (so it is not in
 the shell history or the process list). A config file holds the same options as keys
 (dir, host, port, user, password, users, anonymous, write, readOnly, passivePorts,
-advertise, tls, cert, key, implicitPort, quiet).`,
+advertise, tls, cert, key, implicitPort, quiet, accountsDb, s3Endpoint, s3Region,
+s3AccessKeyId, s3SecretAccessKey, s3ForcePathStyle, defender).
+
+With --accounts-db (or DATABASE_URL) the accounts come from PostgreSQL (@ftpkit/accounts-pg,
+schema created or upgraded at start; add accounts with ftpkit-accounts), the defender's bans
+are shared by every node on that database, and quota usage is counted there. Accounts with
+an S3 root are served from S3: keys from s3AccessKeyId/s3SecretAccessKey in the config,
+AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or the account's credentials name
+(FTPKIT_S3_<NAME>_ACCESS_KEY_ID and _SECRET_ACCESS_KEY).`,
     )
     .hook("preAction", async (command) => {
       const file = command.opts<{ config?: string }>().config;
@@ -109,7 +155,7 @@ advertise, tls, cert, key, implicitPort, quiet).`,
         const option = CONFIG_TO_OPTION[key];
         if (option === undefined) continue;
         // A key whose option this build of serve does not have (yet) is an error, never ignored.
-        if (option !== "quiet" && !command.options.some((o) => o.attributeName() === option)) {
+        if (!CONFIG_ONLY.has(option) && !command.options.some((o) => o.attributeName() === option)) {
           throw new CliUsageError(
             `config ${file}: ${JSON.stringify(key)} is not supported by this version of ftpkit serve`,
           );
@@ -138,9 +184,27 @@ export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOp
     cert?: string;
     key?: string;
     implicitPort?: number;
+    accountsDb?: string;
+    s3Endpoint?: string;
+    s3Region?: string;
+    s3ForcePathStyle?: boolean;
+    s3AccessKeyId?: string;
+    s3SecretAccessKey?: string;
+    defender?: ServeOptions["defender"];
   }>();
-  const envPassword = o.password === undefined ? envOf(io)["FTPKIT_PASSWORD"] : undefined;
   const userSource = command.getOptionValueSource("user");
+  // What asks for local accounts on the command line or in the config: then an ambient
+  // DATABASE_URL (set for other programs) is not taken as --accounts-db.
+  const localAccess = {
+    dir: command.args.length > 0,
+    users: o.users !== undefined,
+    user: userSource === "cli" || userSource === "config",
+    password: o.password !== undefined,
+    anonymous: o.anonymous === true,
+  };
+  const shared = sharedStateOptions(io, o, localAccess);
+  // With --accounts-db, FTPKIT_PASSWORD is ftpkit-accounts' (it sets account passwords), not a login here.
+  const envPassword = o.password === undefined && shared === undefined ? envOf(io)["FTPKIT_PASSWORD"] : undefined;
   const quiet = o.quiet === true || globalFlags(command).quiet;
   return {
     ...(envPassword === undefined || envPassword === "" ? {} : { password: envPassword, passwordFromEnv: true }),
@@ -152,6 +216,85 @@ export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOp
     ...(o.advertise === undefined ? {} : { advertise: o.advertise }),
     ...(quiet ? {} : { log: (line: string) => io.out(line) }),
     ...tlsOptions(o),
+    ...(shared === undefined ? {} : { shared }),
+    ...(o.defender === undefined ? {} : { defender: o.defender }),
     warn: (line: string) => io.err(line),
   };
+}
+
+/**
+ * `--accounts-db` and the S3 settings of S3 roots, from the options, the config file and the
+ * standard environment variables (options and config first): DATABASE_URL (only when no local
+ * access is asked for: DIR, --users, --user, --password, --anonymous), AWS_ENDPOINT_URL_S3 or
+ * AWS_ENDPOINT_URL, AWS_REGION or AWS_DEFAULT_REGION, AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN).
+ * @throws CliUsageError for local access options with --accounts-db, S3 keys given half, a
+ *   bad DATABASE_URL or endpoint, or S3 settings without a database.
+ */
+function sharedStateOptions(
+  io: CliIo,
+  o: {
+    accountsDb?: string;
+    s3Endpoint?: string;
+    s3Region?: string;
+    s3ForcePathStyle?: boolean;
+    s3AccessKeyId?: string;
+    s3SecretAccessKey?: string;
+  },
+  localAccess: Readonly<Record<"dir" | "users" | "user" | "password" | "anonymous", boolean>>,
+): SharedStateOptions | undefined {
+  const env = envOf(io);
+  const s3Given = [o.s3Endpoint, o.s3Region, o.s3ForcePathStyle, o.s3AccessKeyId, o.s3SecretAccessKey].some(
+    (v) => v !== undefined,
+  );
+  const local = Object.entries(localAccess)
+    .filter(([, given]) => given)
+    .map(([name]) => (name === "dir" ? "DIR" : `--${name}`));
+  if (o.accountsDb !== undefined && local.length > 0) {
+    throw new CliUsageError(
+      `--accounts-db serves the accounts of the database (each with its own root): ${local.join(", ")} cannot go with it`,
+    );
+  }
+  const envUrl = local.length > 0 ? undefined : nonEmpty(env["DATABASE_URL"]);
+  if (o.accountsDb === undefined && envUrl !== undefined && !accountsDbSchema.safeParse(envUrl).success) {
+    throw new CliUsageError("DATABASE_URL: not a postgres:// or postgresql:// URL");
+  }
+  const url = o.accountsDb ?? envUrl;
+  if (url === undefined) {
+    if (s3Given)
+      throw new CliUsageError("the S3 settings are for the S3 roots of --accounts-db accounts: give --accounts-db too");
+    return undefined;
+  }
+  const endpoint = o.s3Endpoint ?? nonEmpty(env["AWS_ENDPOINT_URL_S3"]) ?? nonEmpty(env["AWS_ENDPOINT_URL"]);
+  if (endpoint !== undefined && !serveConfigSchema.shape.s3Endpoint.safeParse(endpoint).success) {
+    throw new CliUsageError(`S3 endpoint ${endpoint}: not an http:// or https:// URL`);
+  }
+  const region = o.s3Region ?? nonEmpty(env["AWS_REGION"]) ?? nonEmpty(env["AWS_DEFAULT_REGION"]);
+  const fromConfig = o.s3AccessKeyId !== undefined || o.s3SecretAccessKey !== undefined;
+  const accessKeyId = fromConfig ? o.s3AccessKeyId : nonEmpty(env["AWS_ACCESS_KEY_ID"]);
+  const secretAccessKey = fromConfig ? o.s3SecretAccessKey : nonEmpty(env["AWS_SECRET_ACCESS_KEY"]);
+  if ((accessKeyId === undefined) !== (secretAccessKey === undefined)) {
+    throw new CliUsageError(
+      fromConfig
+        ? "give s3AccessKeyId and s3SecretAccessKey together"
+        : "give AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY together",
+    );
+  }
+  const sessionToken = fromConfig ? undefined : nonEmpty(env["AWS_SESSION_TOKEN"]);
+  return {
+    url,
+    s3: {
+      ...(endpoint === undefined ? {} : { endpoint }),
+      ...(region === undefined ? {} : { region }),
+      ...(o.s3ForcePathStyle === undefined ? {} : { forcePathStyle: o.s3ForcePathStyle }),
+      ...(accessKeyId === undefined || secretAccessKey === undefined
+        ? {}
+        : { credentials: { accessKeyId, secretAccessKey, ...(sessionToken === undefined ? {} : { sessionToken }) } }),
+    },
+    env,
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
 }
