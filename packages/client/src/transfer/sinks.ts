@@ -92,8 +92,19 @@ export class FileSink implements Sink {
 }
 
 /**
+ * Borrowed bytes are copied into pieces of at most this size before they go to a caller's
+ * Writable. Measured against vsftpd (256 MiB to a discarding Writable, same batch): one
+ * copy per read (up to the 1 MiB read buffer) cost 0.7–1.3 CPU s/GiB, 64 KiB pieces
+ * 0.5–0.75. Buffers this small come from malloc's heap and are reused after GC; bigger
+ * ones are mapped fresh each time (strace: one brk or mmap per read), so every page of
+ * every chunk faulted. The Writable sees more, smaller writes, which costs less.
+ */
+export const COPY_PIECE = 64 * 1024;
+
+/**
  * A caller's Writable, with its back-pressure: when `write` returns false the data
- * connection pauses until 'drain'. Bytes from the reused read buffer are copied. With
+ * connection pauses until 'drain'. Bytes from the reused read buffer are copied (in
+ * pieces of at most {@link COPY_PIECE}). With
  * `end` (the default) the stream is ended after the last byte and the download resolves
  * on its 'finish'; otherwise it is left open. A failed download leaves it as it is.
  */
@@ -115,7 +126,19 @@ export class WritableSink implements Sink {
     if (this.writable.destroyed) {
       throw this.writable.errored ?? new Error("the destination stream was destroyed");
     }
-    const ok = this.writable.write(owned ? chunk : Buffer.from(chunk));
+    let ok: boolean;
+    if (owned) {
+      ok = this.writable.write(chunk);
+    } else {
+      // Every piece is written even after `write` returned false: the read buffer is reused
+      // at the next read, so what is borrowed now must be handed over now. The Writable
+      // buffers the rest (at most one read, 1 MiB) and the socket pauses until 'drain'.
+      ok = true;
+      for (let at = 0; at < chunk.length; at += COPY_PIECE) {
+        const end = Math.min(chunk.length, at + COPY_PIECE);
+        if (!this.writable.write(Buffer.from(chunk.subarray(at, end)))) ok = false;
+      }
+    }
     if (!ok) this.writable.once("drain", resume);
     return ok;
   }

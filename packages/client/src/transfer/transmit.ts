@@ -22,8 +22,8 @@ export interface TransmitRequest {
   readonly signal?: AbortSignal | undefined;
   /** TYPE A: convert LF to CRLF on the way (RFC 959 §3.1.1.1). */
   readonly ascii: boolean;
-  /** Opens the source when the server is ready for the data. */
-  open(): Readable;
+  /** Opens the source when the server is ready for the data (bytes in memory come as they are). */
+  open(): Readable | Uint8Array;
   /** Called for every chunk read from the source. */
   onChunk(count: number): void;
 }
@@ -41,6 +41,7 @@ export async function transmit(connection: Connection, request: TransmitRequest)
   let source: Readable | undefined;
   let socketRef: Socket | undefined;
   // Waiting for the source to produce (the socket has room) is our silence, not the server's.
+  // Bytes in memory never keep the socket waiting.
   const ticker = localWaitTicker(
     connection,
     () => socketRef !== undefined && !socketRef.writableNeedDrain && source?.readableEnded === false,
@@ -77,29 +78,35 @@ export async function transmit(connection: Connection, request: TransmitRequest)
     const socket = connected.value;
     socketRef = socket;
     // Phase 2: stream the source; the end of the data connection is the end of the file.
-    source = request.open();
-    source.on("error", (error) => local.reject(error));
-    source.on("data", (chunk: Uint8Array) => {
-      control.dataActivity();
-      request.onChunk(chunk.length);
-    });
+    const opened = request.open();
     socket.on("error", (error) => {
       // After the last byte went out, a reset is the server's business: its reply decides.
       if (!socket.writableFinished) dataError ??= error;
       control.dataEof();
     });
     socket.on("finish", () => control.dataEof());
-    if (request.ascii) {
-      const encoder = new AsciiEncoder();
-      const transform = new Transform({
-        transform(chunk: Uint8Array, _encoding, callback) {
-          callback(null, encoder.encode(chunk));
-        },
-      });
-      transform.on("error", (error) => local.reject(error));
-      source.pipe(transform).pipe(socket);
+    const onChunk = (count: number) => {
+      control.dataActivity();
+      request.onChunk(count);
+    };
+    if (opened instanceof Uint8Array) {
+      sendBytes(socket, opened, request.ascii ? new AsciiEncoder() : undefined, onChunk);
     } else {
-      source.pipe(socket);
+      source = opened;
+      source.on("error", (error) => local.reject(error));
+      source.on("data", (chunk: Uint8Array) => onChunk(chunk.length));
+      if (request.ascii) {
+        const encoder = new AsciiEncoder();
+        const transform = new Transform({
+          transform(chunk: Uint8Array, _encoding, callback) {
+            callback(null, encoder.encode(chunk));
+          },
+        });
+        transform.on("error", (error) => local.reject(error));
+        source.pipe(transform).pipe(socket);
+      } else {
+        source.pipe(socket);
+      }
     }
     const finished = await firstSettled(call.done, local.promise, request.signal);
     if (finished.kind === "failed") throw await explainTlsFailure(channel, finished.error);
@@ -116,4 +123,40 @@ export async function transmit(connection: Connection, request: TransmitRequest)
     channel.destroy();
     source?.unpipe();
   }
+}
+
+/** Bytes are written in pieces of this size, each after the socket drained the previous ones. */
+const BYTES_PIECE = 1024 * 1024;
+
+/**
+ * Writes bytes from memory to the data socket and ends it: no Readable and no pipe in
+ * between (for a small upload they cost more than the transfer), back-pressure kept by
+ * writing the next piece only on 'drain'. TYPE A converts each piece on the way.
+ */
+function sendBytes(
+  socket: Socket,
+  bytes: Uint8Array,
+  encoder: AsciiEncoder | undefined,
+  onChunk: (count: number) => void,
+): void {
+  let at = 0;
+  const next = (): void => {
+    while (at < bytes.length) {
+      const end = Math.min(bytes.length, at + BYTES_PIECE);
+      const piece = bytes.subarray(at, end);
+      at = end;
+      onChunk(piece.length);
+      const wire = encoder === undefined ? piece : encoder.encode(piece);
+      if (at >= bytes.length) {
+        socket.end(wire);
+        return;
+      }
+      if (!socket.write(wire)) {
+        socket.once("drain", next);
+        return;
+      }
+    }
+    socket.end();
+  };
+  if (!socket.destroyed) next();
 }
