@@ -52,6 +52,7 @@ import { FtpServerError } from "./errors/index.js";
 import type { FtpServerEvents } from "./events.js";
 import { storageErrorKindOf } from "./fs/index.js";
 import type { ResolvedOptions } from "./options.js";
+import type { TrustedProxies } from "./proxy/trusted-proxies.js";
 import { fileState, type QuotaLedger } from "./quota.js";
 import { runStorage } from "./storage.js";
 import type { ServerTls } from "./tls/server-tls.js";
@@ -71,6 +72,8 @@ export interface ConnectionHost {
   readonly tls: ServerTls | undefined;
   readonly authenticate: Authenticator;
   readonly ports: PortPool;
+  /** `proxyProtocol.trustedProxies` (passive data connections from them start with a PROXY header). */
+  readonly proxies: TrustedProxies | undefined;
   emit<K extends keyof FtpServerEvents>(event: K, ...args: FtpServerEvents[K]): void;
   reportError(error: FtpServerError): void;
   /** Counts a session for `user`; false when `max` sessions already run. */
@@ -135,7 +138,12 @@ export class Connection {
     host: ConnectionHost,
     id: number,
     socket: Socket,
-    options: { refuse?: string; secure?: { socket: TLSSocket; tls: SessionTls; clear: Socket } } = {},
+    options: {
+      refuse?: string;
+      secure?: { socket: TLSSocket; tls: SessionTls; clear: Socket };
+      /** The client's endpoint from a trusted proxy's PROXY header (default: the socket's peer). */
+      peer?: { address: string; port: number };
+    } = {},
   ) {
     this.host = host;
     this.id = id;
@@ -143,8 +151,10 @@ export class Connection {
     this.tls = options.secure?.tls;
     this.clearSocket = options.secure?.clear;
     this.refused = options.refuse !== undefined;
-    this.remoteAddress = normalizeIp(socket.remoteAddress ?? "0.0.0.0");
-    this.remotePort = socket.remotePort ?? 0;
+    // Behind a trusted proxy the relayed client is the session's peer: the RFC 2577 checks
+    // (PORT/EPRT targets, passive data peers), the defender, limits and events all use it.
+    this.remoteAddress = normalizeIp(options.peer?.address ?? socket.remoteAddress ?? "0.0.0.0");
+    this.remotePort = options.peer?.port ?? socket.remotePort ?? 0;
     this.localAddress = normalizeIp(socket.localAddress ?? "0.0.0.0");
     this.closed = new Promise((resolve) => {
       this.resolveClosed = resolve;
@@ -657,6 +667,15 @@ export class Connection {
         pool: this.host.ports,
         allowedPeer: anyPeer ? undefined : this.remoteAddress,
         timeout: o.limits.dataTimeout,
+        ...(this.host.proxies === undefined || o.proxyProtocol === undefined
+          ? {}
+          : {
+              proxy: {
+                trusted: this.host.proxies,
+                headerTimeout: o.proxyProtocol.headerTimeout,
+                onHeader: (message) => publishSession({ ...message, connectionId: this.id, channel: "data" }),
+              },
+            }),
         onForeignPeer: (remoteAddress) => {
           publishSession({
             type: "foreign-data-peer",

@@ -67,6 +67,25 @@ export type SessionMessage =
       readonly connectionId: number;
       readonly reason: CloseReason | "socket-closed" | "aborted";
     }
+  | {
+      /** A trusted proxy's PROXY protocol header was read; `remoteAddress` is the client it relays (or the proxy's own for LOCAL/UNKNOWN). */
+      readonly type: "proxy-header";
+      readonly connectionId: number;
+      readonly channel: "control" | "data";
+      readonly proxyAddress: string;
+      readonly version: 1 | 2;
+      readonly remoteAddress: string;
+      readonly remotePort: number;
+    }
+  | {
+      /** A trusted proxy's connection closed unanswered: no valid header (`invalid`), none in time (`timeout`), or gone first (`closed`). */
+      readonly type: "proxy-header-failed";
+      readonly connectionId: number;
+      readonly channel: "control" | "data";
+      readonly proxyAddress: string;
+      readonly reason: "invalid" | "timeout" | "closed";
+      readonly detail?: string;
+    }
   | { readonly type: "shutdown"; readonly connections: number }
   | { readonly type: "warning"; readonly code: string; readonly message: string };
 

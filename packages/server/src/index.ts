@@ -88,6 +88,7 @@ export type {
   FtpServerOptions,
   FtpServerTlsOptions,
   PassiveOptions,
+  ProxyProtocolOptions,
   TlsRequirement,
 } from "./options.js";
 export { type CloseOptions, FtpServer } from "./server.js";

@@ -5,6 +5,7 @@ import type { UsersTable } from "./auth/users.js";
 import { type DefenderOptions, defenderOptionsSchema } from "./defender/defender.js";
 import type { DefenderStore } from "./defender/defender-store.js";
 import type { FileSystem, UploadMode } from "./fs/file-system.js";
+import { parseTrustedProxy } from "./proxy/trusted-proxies.js";
 
 /** Resource limits; every one has a default (vsftpd's where it has one). */
 export interface FtpServerLimits {
@@ -141,6 +142,22 @@ export interface FtpServerTlsOptions {
   readonly watch?: boolean | number;
 }
 
+/**
+ * The PROXY protocol (HAProxy's proxy-protocol.txt, v1 and v2) from TCP load balancers: a
+ * connection from one of `trustedProxies` must start with a header, whose source address then
+ * is the session's remote address (authentication, the defender, per-IP limits, events, the
+ * RFC 2577 checks). Connections from any other address never have a header parsed.
+ */
+export interface ProxyProtocolOptions {
+  /**
+   * The load balancers' addresses or CIDR blocks (`127.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`).
+   * An IPv4-mapped IPv6 peer (`::ffff:10.0.0.1`) matches its IPv4 form.
+   */
+  readonly trustedProxies: readonly string[];
+  /** ms a trusted proxy has to send the whole header (default 5000); then the connection is closed, unanswered. */
+  readonly headerTimeout?: number;
+}
+
 export interface FtpServerOptions {
   /** Address to listen on (default `127.0.0.1`; `::` or `0.0.0.0` for all interfaces). */
   readonly host?: string;
@@ -174,6 +191,8 @@ export interface FtpServerOptions {
    * (on by default; see the README's "Defences"). `false` turns it off.
    */
   readonly defender?: FtpServerDefenderOptions | false;
+  /** Accept PROXY protocol headers from these load balancers (default: from nobody). */
+  readonly proxyProtocol?: ProxyProtocolOptions;
 }
 
 const port = z.number().int().min(0).max(65535);
@@ -259,6 +278,19 @@ const tlsSchema = z
     requireSessionReuse: t.requireSessionReuse ?? t.require !== "none",
   }));
 
+const proxyProtocolSchema = z
+  .object({
+    trustedProxies: z
+      .array(
+        z.string().refine((t) => parseTrustedProxy(t) !== undefined, {
+          message: "must be an IP address or a CIDR block (10.0.0.0/8, fd00::/8)",
+        }),
+      )
+      .min(1),
+    headerTimeout: ms.default(5000),
+  })
+  .strict();
+
 const isFunction = (v: unknown): v is (...args: never[]) => unknown => typeof v === "function";
 const isFileSystem = (v: unknown): v is FileSystem =>
   typeof v === "object" && v !== null && typeof (v as FileSystem).stat === "function";
@@ -303,6 +335,7 @@ const optionsSchema = z
       .optional(),
     tls: tlsSchema.optional(),
     defender: defenderSchema.default(defenderOptionsSchema.parse({})),
+    proxyProtocol: proxyProtocolSchema.optional(),
   })
   .strict()
   .refine((o) => (o.authenticate === undefined) !== (o.users === undefined && !o.anonymous), {

@@ -14,6 +14,8 @@ import type { FtpServerEvents, RefusalReason, ServerWarning } from "./events.js"
 import type { FileSystem } from "./fs/file-system.js";
 import { LocalFileSystem } from "./fs/index.js";
 import { type FtpServerOptions, type ResolvedOptions, resolveOptions } from "./options.js";
+import { readProxyHeader } from "./proxy/read-proxy-header.js";
+import { TrustedProxies } from "./proxy/trusted-proxies.js";
 import { QuotaLedger } from "./quota.js";
 import { type CertificateInfo, ServerTls } from "./tls/server-tls.js";
 import type { SessionTls } from "./tls/session-tls.js";
@@ -24,6 +26,12 @@ export interface CloseOptions {
    * sessions with a transfer get their 226 (or, past the deadline, 426) and then 421.
    */
   readonly deadline?: number;
+}
+
+/** A relayed client's endpoint, from a trusted proxy's PROXY protocol header. */
+interface Peer {
+  readonly address: string;
+  readonly port: number;
 }
 
 /** After the deadline and the aborts, how long sessions get to send 426/421 before their sockets are destroyed. */
@@ -62,6 +70,10 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
   private tls: ServerTls | undefined;
   /** Implicit-FTPS sockets whose handshake runs (not yet connections). */
   private readonly handshakes = new Set<Socket>();
+  /** `proxyProtocol.trustedProxies`, or undefined: no header is ever parsed. */
+  private readonly proxies: TrustedProxies | undefined;
+  /** Sockets of trusted proxies whose PROXY header is being read (not yet connections). */
+  private readonly proxyReads = new Set<Socket>();
   private authenticator: Authenticator | undefined;
   private readonly connections = new Set<Connection>();
   private readonly perIp = new Map<string, number>();
@@ -98,6 +110,8 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     super();
     this.options = resolveOptions(options);
     this.ports = new PortPool(this.options.passive.portRange);
+    const proxyProtocol = this.options.proxyProtocol;
+    this.proxies = proxyProtocol === undefined ? undefined : new TrustedProxies(proxyProtocol.trustedProxies);
     const { store, ...defenderOptions } = this.options.defender;
     this.defender = new Defender(defenderOptions, store);
     this.defender.on("ban", (ban) => this.onBan(ban));
@@ -131,7 +145,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       if (this.tls.selfSigned) this.warnSelfSigned(this.tls.certificate);
     }
     const { host, port } = this.options;
-    const server = await this.bind(host, port, (socket) => this.accept(socket));
+    const server = await this.bind(host, port, (socket) => this.acceptPlain(socket));
     this.server = server;
     const implicitPort = tlsOptions?.implicitPort;
     if (implicitPort !== undefined) {
@@ -268,6 +282,8 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     this.expiryTimer = undefined;
     for (const socket of this.handshakes) socket.destroy();
     this.handshakes.clear();
+    for (const socket of this.proxyReads) socket.destroy();
+    this.proxyReads.clear();
     publishSession({ type: "shutdown", connections: this.connections.size });
     for (const c of this.connections) c.shutdown();
     if (!(await this.allClosedWithin(deadline))) {
@@ -299,12 +315,81 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
 
   // ---- connections ------------------------------------------------------------
 
+  /** A connection on the explicit port: a trusted proxy's PROXY header first, if it is one. */
+  private acceptPlain(socket: Socket): void {
+    if (this.viaProxy(socket, "control", (peer, id) => this.accept(socket, undefined, id, peer))) return;
+    this.accept(socket);
+  }
+
+  /**
+   * With `proxyProtocol`: for a connection from a trusted proxy, reads its PROXY header before
+   * anything else (no 220, no TLS handshake before it), then calls `next` with the relayed
+   * client's endpoint (undefined for v1 UNKNOWN / v2 LOCAL or UNSPEC: the real one). A bad, missing
+   * or late header closes the connection unanswered (proxy-protocol.txt §2.1, §2.2).
+   * @returns false when the connection is not from a trusted proxy: its bytes are never parsed
+   *   as a header, so a client cannot claim another address (spec §5).
+   */
+  private viaProxy(socket: Socket, channel: "control", next: (peer: Peer | undefined, id: number) => void): boolean {
+    const proxies = this.proxies;
+    const headerTimeout = this.options.proxyProtocol?.headerTimeout;
+    if (proxies === undefined || headerTimeout === undefined || !proxies.has(socket.remoteAddress)) return false;
+    const proxyAddress = safeNormalizeIp(socket.remoteAddress ?? "");
+    // Header reads are bounded like handshakes: at most maxConnections at once.
+    if (
+      !proxyAddress.success ||
+      this.closing !== undefined ||
+      this.proxyReads.size >= this.options.limits.maxConnections
+    ) {
+      socket.destroy();
+      return true;
+    }
+    const id = this.nextId++;
+    this.proxyReads.add(socket);
+    void readProxyHeader(socket, headerTimeout).then((outcome) => {
+      this.proxyReads.delete(socket);
+      if (!outcome.ok) {
+        publishSession({
+          type: "proxy-header-failed",
+          connectionId: id,
+          channel,
+          proxyAddress: proxyAddress.value,
+          reason: outcome.reason,
+          ...(outcome.detail === undefined ? {} : { detail: outcome.detail }),
+        });
+        return;
+      }
+      if (this.closing !== undefined || socket.destroyed) {
+        socket.destroy();
+        return;
+      }
+      const a = outcome.header.addresses;
+      const peer = a === undefined ? undefined : { address: a.sourceAddress, port: a.sourcePort };
+      publishSession({
+        type: "proxy-header",
+        connectionId: id,
+        channel,
+        proxyAddress: proxyAddress.value,
+        version: outcome.header.version,
+        remoteAddress: peer?.address ?? proxyAddress.value,
+        remotePort: peer?.port ?? socket.remotePort ?? 0,
+      });
+      next(peer, id);
+    });
+    return true;
+  }
+
+  /** Implicit FTPS: a trusted proxy's PROXY header comes before the TLS ClientHello. */
+  private acceptImplicit(raw: Socket): void {
+    if (this.viaProxy(raw, "control", (peer, id) => this.handshakeImplicit(raw, id, peer))) return;
+    this.handshakeImplicit(raw, this.nextId++, undefined);
+  }
+
   /**
    * Implicit FTPS: the TLS handshake comes first (no 220 before it), with this connection's
    * own SessionTls; then the connection starts as on the explicit port, already secure.
    * At most `maxConnections` handshakes run at once; the limits apply after the handshake.
    */
-  private acceptImplicit(raw: Socket): void {
+  private handshakeImplicit(raw: Socket, id: number, peer: Peer | undefined): void {
     const tls = this.tls;
     const limits = this.options.limits;
     // Handshakes are bounded like connections; a client over the limits gets its 421 over TLS.
@@ -312,13 +397,12 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       tls === undefined ||
       this.closing !== undefined ||
       this.handshakes.size >= limits.maxConnections ||
-      this.knownBanned(raw.remoteAddress)
+      this.knownBanned(peer?.address ?? raw.remoteAddress)
     ) {
       raw.destroy();
       return;
     }
     raw.on("error", () => {});
-    const id = this.nextId++;
     const session = tls.createSession();
     this.handshakes.add(raw);
     session.handshake(raw, { timeout: limits.loginTimeout }).then(
@@ -336,7 +420,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
           cipher: secured.getCipher()?.name ?? "unknown",
           resumed: secured.isSessionReused(),
         });
-        this.accept(secured, { socket: secured, tls: session, clear: raw }, id);
+        this.accept(secured, { socket: secured, tls: session, clear: raw }, id, peer);
       },
       (error: unknown) => {
         this.handshakes.delete(raw);
@@ -350,8 +434,10 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     socket: Socket,
     secure?: { socket: TLSSocket; tls: SessionTls; clear: Socket },
     givenId?: number,
+    peer?: Peer,
   ): void {
-    const remote = socket.remoteAddress;
+    // Behind a trusted proxy, the relayed client is the remote address for everything below.
+    const remote = peer?.address ?? socket.remoteAddress;
     const ip = remote === undefined ? undefined : safeNormalizeIp(remote);
     if (ip === undefined || !ip.success || this.authenticator === undefined) {
       socket.destroy();
@@ -361,17 +447,17 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     const address = ip.value;
     const defender = this.defender;
     if (this.closing !== undefined || !defender.options.enabled || defender.isAllowed(address)) {
-      this.admit(socket, address, id, false, secure);
+      this.admit(socket, address, id, false, secure, peer);
       return;
     }
     if (this.knownBanned(address)) {
-      this.admit(socket, address, id, true, secure);
+      this.admit(socket, address, id, true, secure, peer);
       return;
     }
     // The ban check may ask a database: the socket waits unread (its errors swallowed), and
     // the checks in flight count towards maxConnections.
     if (this.checking + this.accepted >= this.options.limits.maxConnections) {
-      this.admit(socket, address, id, false, secure);
+      this.admit(socket, address, id, false, secure, peer);
       return;
     }
     const swallow = () => {};
@@ -381,7 +467,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
       this.checking--;
       socket.off("error", swallow);
       if (socket.destroyed) return;
-      this.admit(socket, address, id, banned, secure);
+      this.admit(socket, address, id, banned, secure, peer);
     });
   }
 
@@ -425,6 +511,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     id: number,
     banned: boolean,
     secure: { socket: TLSSocket; tls: SessionTls; clear: Socket } | undefined,
+    peer?: Peer,
   ): void {
     const limits = this.options.limits;
     let refusal: RefusalReason | undefined;
@@ -449,6 +536,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
     const connection = new Connection(this.host, id, socket, {
       ...(refusal === undefined ? {} : { refuse: REFUSAL_TEXT[refusal] }),
       ...(secure === undefined ? {} : { secure }),
+      ...(peer === undefined ? {} : { peer }),
     });
     this.connections.add(connection);
     if (refusal !== undefined) return;
@@ -492,6 +580,7 @@ export class FtpServer extends EventEmitter<FtpServerEvents> {
         return authenticate(request);
       },
       ports: this.ports,
+      proxies: this.proxies,
       emit: (event, ...args) => {
         try {
           (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);

@@ -112,7 +112,14 @@ export class RawClient {
    */
   static async connect(
     port: number,
-    options: { host?: string; localAddress?: string; timeoutMs?: number; implicit?: RawTlsOptions } = {},
+    options: {
+      host?: string;
+      localAddress?: string;
+      timeoutMs?: number;
+      implicit?: RawTlsOptions;
+      /** Bytes sent first, before TLS and before the greeting (a PROXY protocol header). */
+      preamble?: Uint8Array;
+    } = {},
   ): Promise<RawClient> {
     const raw = connect({
       host: options.host ?? "127.0.0.1",
@@ -120,6 +127,7 @@ export class RawClient {
       ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     });
     await once(raw, "connect");
+    if (options.preamble !== undefined) raw.write(options.preamble);
     let socket: Socket = raw;
     let sessions: Buffer[] = [];
     if (options.implicit !== undefined) {

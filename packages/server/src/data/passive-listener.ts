@@ -1,5 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
-import { sameHost } from "@ftpkit/protocol";
+import { safeNormalizeIp, sameHost } from "@ftpkit/protocol";
+import { readProxyHeader } from "../proxy/read-proxy-header.js";
+import type { TrustedProxies } from "../proxy/trusted-proxies.js";
 import type { PortPool } from "./port-pool.js";
 
 /** Why no data connection came. @internal */
@@ -20,6 +22,27 @@ export interface PassiveListenerOptions {
   readonly timeout: number;
   /** Told about each refused foreign connection. */
   readonly onForeignPeer?: (remoteAddress: string) => void;
+  /**
+   * Behind a load balancer that forwards the passive ports with a PROXY header: connections
+   * from `trusted` start with one, and its source address is the peer checked against
+   * `allowedPeer` (the control connection's relayed client).
+   */
+  readonly proxy?: {
+    readonly trusted: TrustedProxies;
+    readonly headerTimeout: number;
+    /** Told how each trusted proxy's header read ended. */
+    readonly onHeader?: (
+      message:
+        | {
+            type: "proxy-header";
+            proxyAddress: string;
+            version: 1 | 2;
+            remoteAddress: string;
+            remotePort: number;
+          }
+        | { type: "proxy-header-failed"; proxyAddress: string; reason: "invalid" | "timeout" | "closed" },
+    ) => void;
+  };
 }
 
 /**
@@ -42,6 +65,8 @@ export class PassiveListener {
   private readonly options: PassiveListenerOptions;
   private socket: Socket | undefined;
   private failure: DataConnectionError | undefined;
+  /** Connections from a trusted proxy whose PROXY header is being read. */
+  private readonly pending = new Set<Socket>();
   private waiter: { resolve: (s: Socket) => void; reject: (e: DataConnectionError) => void } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private listening = true;
@@ -126,7 +151,45 @@ export class PassiveListener {
   }
 
   private onConnection(socket: Socket): void {
-    const peer = socket.remoteAddress ?? "";
+    const proxy = this.options.proxy;
+    if (proxy !== undefined && this.failure === undefined && proxy.trusted.has(socket.remoteAddress)) {
+      this.readHeader(socket, proxy);
+      return;
+    }
+    this.admit(socket, socket.remoteAddress ?? "");
+  }
+
+  /**
+   * A data connection through the load balancer: its PROXY header names the client that
+   * opened it, which must be the control connection's client (RFC 2577 §5 still holds behind
+   * the balancer). A bad or missing header closes it unanswered; the listener keeps waiting.
+   */
+  private readHeader(socket: Socket, proxy: NonNullable<PassiveListenerOptions["proxy"]>): void {
+    const normalized = safeNormalizeIp(socket.remoteAddress ?? "");
+    const proxyAddress = normalized.success ? normalized.value : (socket.remoteAddress ?? "");
+    this.pending.add(socket);
+    void readProxyHeader(socket, proxy.headerTimeout).then((outcome) => {
+      this.pending.delete(socket);
+      if (!outcome.ok) {
+        proxy.onHeader?.({ type: "proxy-header-failed", proxyAddress, reason: outcome.reason });
+        return;
+      }
+      const a = outcome.header.addresses;
+      // LOCAL / UNKNOWN / UNSPEC: the real endpoint, i.e. the proxy itself.
+      const peer = a?.sourceAddress ?? proxyAddress;
+      proxy.onHeader?.({
+        type: "proxy-header",
+        proxyAddress,
+        version: outcome.header.version,
+        remoteAddress: peer,
+        remotePort: a?.sourcePort ?? socket.remotePort ?? 0,
+      });
+      this.admit(socket, peer);
+    });
+  }
+
+  /** Takes `socket` (whose client is `peer`) as the data connection, or refuses it. */
+  private admit(socket: Socket, peer: string): void {
     const allowed = this.options.allowedPeer;
     if (this.failure !== undefined || this.socket !== undefined) {
       socket.destroy();
@@ -151,6 +214,8 @@ export class PassiveListener {
     if (this.failure === undefined) this.failure = error;
     this.clearTimer();
     this.stopListening();
+    for (const socket of this.pending) socket.destroy();
+    this.pending.clear();
     this.socket?.destroy();
     this.socket = undefined;
     const waiter = this.waiter;
