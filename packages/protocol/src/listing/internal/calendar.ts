@@ -41,6 +41,12 @@ export function utcDate(
   if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   if (millisecond < 0 || millisecond > 999) return undefined;
+  if (year >= 100 && Number.isInteger(month) && Number.isInteger(day)) {
+    // The common case, one Date and no setters (listings parse one date per line):
+    // Date.UTC maps only years 0-99 to 1900-1999, and the day is checked against its month.
+    if (day > daysInMonth(year, month)) return undefined;
+    return new Date(Date.UTC(year, month - 1, day, hour, minute, second, millisecond));
+  }
   const date = new Date(0);
   date.setUTCFullYear(year, month - 1, day);
   date.setUTCHours(hour, minute, second, millisecond);
@@ -48,6 +54,14 @@ export function utcDate(
     return undefined;
   }
   return date;
+}
+
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] as const;
+
+/** Days in a month (1-12) of a proleptic Gregorian year, as `Date` counts them. */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return MONTH_DAYS[month - 1] ?? 0;
 }
 
 /**
@@ -144,6 +158,9 @@ const CJK_MONTH = /^(\d{1,2})[月월]$/;
  * Korean locales (`1月`, `12월`).
  */
 export function monthNumber(token: string): number | undefined {
+  // Fast path: the C locale's `Jan`..`Dec`, what nearly every server prints.
+  const english = token.length === 3 ? ENGLISH_MONTH_NUMBERS.get(token) : undefined;
+  if (english !== undefined) return english;
   let text = token.toLowerCase();
   if (text.endsWith(".")) text = text.slice(0, -1);
   const cjk = CJK_MONTH.exec(text);
@@ -155,6 +172,8 @@ export function monthNumber(token: string): number | undefined {
 }
 
 const ENGLISH_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
+
+const ENGLISH_MONTH_NUMBERS: ReadonlyMap<string, number> = new Map(ENGLISH_MONTHS.map((name, i) => [name, i + 1]));
 
 /** The English three-letter abbreviation of a date's UTC month, as `ls` prints it in the C locale. */
 export function englishMonth(date: Date): string {
