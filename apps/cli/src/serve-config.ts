@@ -6,6 +6,7 @@
  * paths in the file (`dir`, `users`, `cert`, `key`) are relative to the file.
  */
 import { readFile } from "node:fs/promises";
+import { isIP } from "node:net";
 import { dirname, resolve } from "node:path";
 import { defenderOptionsSchema } from "@ftpkit/server";
 import { parse as parseYaml } from "yaml";
@@ -37,6 +38,21 @@ export const accountsDbSchema = z.string().refine(
     }
   },
   { message: "must be a postgres:// or postgresql:// URL" },
+);
+
+/**
+ * A load balancer allowed to send PROXY protocol headers: an IP address or a CIDR block
+ * (`10.0.0.0/8`, `fd00::/8`), as @ftpkit/server's `proxyProtocol.trustedProxies` takes it.
+ */
+export const proxyProtocolFromSchema = z.string().refine(
+  (value) => {
+    const [address = "", bits, extra] = value.split("/");
+    const family = isIP(address);
+    if (family === 0 || extra !== undefined || address.includes("%")) return false;
+    if (bits === undefined) return true;
+    return /^(?:0|[1-9][0-9]{0,2})$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  },
+  { message: "must be an IP address or a CIDR block (10.0.0.0/8, fd00::/8)" },
 );
 
 export const serveConfigSchema = z
@@ -74,6 +90,8 @@ export const serveConfigSchema = z
     s3ForcePathStyle: z.boolean(),
     /** The defender's options (threshold, banTime, allowList...), or false to turn it off. */
     defender: z.union([z.literal(false), defenderOptionsSchema]),
+    /** Load balancers (addresses or CIDR blocks) whose PROXY protocol v1/v2 headers are accepted. */
+    proxyProtocolFrom: z.array(proxyProtocolFromSchema).min(1),
   })
   .partial()
   .strict();

@@ -46,6 +46,11 @@ export interface ServeOptions {
   readonly shared?: SharedStateOptions;
   /** The defender's options, or false to turn it off (default: the server's defaults). */
   readonly defender?: DefenderOptions | false;
+  /**
+   * Load balancers (addresses or CIDR blocks) whose PROXY protocol header gives the client's
+   * real address (`--proxy-protocol-from`); from them a header is required.
+   */
+  readonly proxyProtocolFrom?: readonly string[];
 }
 
 export interface RunningServe {
@@ -114,6 +119,9 @@ export async function serve(dir: string, options: ServeOptions): Promise<Running
     port: options.port,
     ...access.serverOptions,
     ...(defender === undefined ? {} : { defender }),
+    ...(options.proxyProtocolFrom === undefined
+      ? {}
+      : { proxyProtocol: { trustedProxies: options.proxyProtocolFrom } }),
     ...(options.tls === undefined
       ? {}
       : {

@@ -9,7 +9,13 @@ import { globalFlags } from "../context.js";
 import { CliUsageError } from "../errors.js";
 import { type CliIo, envOf } from "../io.js";
 import type { ServeOptions } from "../serve.js";
-import { accountsDbSchema, loadServeConfig, passivePortsSchema, serveConfigSchema } from "../serve-config.js";
+import {
+  accountsDbSchema,
+  loadServeConfig,
+  passivePortsSchema,
+  proxyProtocolFromSchema,
+  serveConfigSchema,
+} from "../serve-config.js";
 import type { SharedStateOptions } from "../serve-shared.js";
 import { examples } from "./common.js";
 
@@ -29,6 +35,15 @@ function parseS3Endpoint(value: string): string {
     throw new InvalidArgumentError("an http:// or https:// URL");
   }
   return value;
+}
+
+/** `ADDR[,ADDR...]`: addresses or CIDR blocks of the load balancers sending PROXY headers. */
+function parseProxyProtocolFrom(value: string): string[] {
+  const entries = value.split(",").map((v) => v.trim());
+  if (entries.length === 0 || !entries.every((e) => proxyProtocolFromSchema.safeParse(e).success)) {
+    throw new InvalidArgumentError("addresses or CIDR blocks, comma-separated: 127.0.0.1,10.0.0.0/8,fd00::/8");
+  }
+  return entries;
 }
 
 function parseTlsPort(value: string): number {
@@ -77,6 +92,7 @@ const CONFIG_TO_OPTION: Readonly<Record<string, string>> = {
   s3AccessKeyId: "s3AccessKeyId",
   s3SecretAccessKey: "s3SecretAccessKey",
   defender: "defender",
+  proxyProtocolFrom: "proxyProtocolFrom",
 };
 
 /** Keys only a config file (or the environment) gives: no command-line option to check against. */
@@ -115,6 +131,11 @@ export function extendServe(serve: Command): void {
     .option("--s3-region <region>", "S3 roots: region (or AWS_REGION; default us-east-1)")
     .option("--s3-force-path-style", "S3 roots: path-style URLs (the default with --s3-endpoint)")
     .option("--no-s3-force-path-style", "S3 roots: virtual-host-style URLs")
+    .option(
+      "--proxy-protocol-from <addresses>",
+      "behind a TCP load balancer: accept PROXY protocol v1/v2 headers (the client's real address) from these addresses or CIDR blocks, comma-separated",
+      parseProxyProtocolFrom,
+    )
     .addHelpText(
       "after",
       `${examples(
@@ -132,7 +153,7 @@ The password may also come from the environment variable FTPKIT_PASSWORD (so it 
 the shell history or the process list). A config file holds the same options as keys
 (dir, host, port, user, password, users, anonymous, write, readOnly, passivePorts,
 advertise, tls, cert, key, implicitPort, quiet, accountsDb, s3Endpoint, s3Region,
-s3AccessKeyId, s3SecretAccessKey, s3ForcePathStyle, defender).
+s3AccessKeyId, s3SecretAccessKey, s3ForcePathStyle, defender, proxyProtocolFrom).
 
 With --accounts-db (or DATABASE_URL) the accounts come from PostgreSQL (@ftpkit/accounts-pg,
 schema created or upgraded at start; add accounts with ftpkit-accounts), the defender's bans
@@ -191,6 +212,7 @@ export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOp
     s3AccessKeyId?: string;
     s3SecretAccessKey?: string;
     defender?: ServeOptions["defender"];
+    proxyProtocolFrom?: string[];
   }>();
   const userSource = command.getOptionValueSource("user");
   // What asks for local accounts on the command line or in the config: then an ambient
@@ -218,6 +240,7 @@ export function serveAccessOptions(io: CliIo, command: Command): Partial<ServeOp
     ...tlsOptions(o),
     ...(shared === undefined ? {} : { shared }),
     ...(o.defender === undefined ? {} : { defender: o.defender }),
+    ...(o.proxyProtocolFrom === undefined ? {} : { proxyProtocolFrom: o.proxyProtocolFrom }),
     warn: (line: string) => io.err(line),
   };
 }
