@@ -38,6 +38,8 @@ export class Pool {
   readonly capacity: number;
   readonly options: ResolvedOptions;
   private readonly clients: Client[] = [];
+  /** Clients whose first connection {@link prepare} is opening (that call is not real work). */
+  private readonly warming = new Set<Client>();
   private base: string | undefined;
   private closed = false;
 
@@ -163,9 +165,30 @@ export class Pool {
     return mirror(this, this.path(remoteDir), localDir, { ...options, parallel: options.parallel ?? this.capacity });
   }
 
-  /** @internal (DirRunner) */
+  /**
+   * @internal (DirRunner) Against the pool's directory, or the directory a connection
+   * already knows (it asked PWD when it logged in): no round trip.
+   */
   async resolvePath(path: string, options: CallOptions = {}): Promise<string> {
-    return absoluteRemote(await this.pwd(options), path);
+    if (this.base !== undefined) return absoluteRemote(this.base, path);
+    return this.pick().resolvePath(path, options);
+  }
+
+  /** @internal (DirRunner) Opens up to `parallel` connections at once (see {@link DirRunner.prepare}). */
+  prepare(parallel: number): void {
+    if (this.closed) return;
+    const count = Math.min(parallel, this.capacity);
+    while (this.clients.length < count) {
+      const client = new Client(this.options);
+      this.clients.push(client);
+      // The connection is opened by a queued call, so the transfers given to this client wait
+      // for it in order; a failure here is reported (and retried) by the next call instead.
+      this.warming.add(client);
+      client
+        .resolvePath(".")
+        .catch(() => {})
+        .finally(() => this.warming.delete(client));
+    }
   }
 
   /** Closes every connection (after their queued calls). */
@@ -182,10 +205,17 @@ export class Pool {
   private pick(): Client {
     if (this.closed) throw new FtpConnectionError("FTP_ERR_CLIENT_CLOSED", "the pool is closed");
     let best: Client | undefined;
+    let bestLoad = 0;
     for (const client of this.clients) {
-      if (best === undefined || client.pending < best.pending) best = client;
+      // A connection being opened for the work to come counts as free: the work waits for
+      // it in its queue rather than opening yet another connection.
+      const load = client.pending - (this.warming.has(client) ? 1 : 0);
+      if (best === undefined || load < bestLoad) {
+        best = client;
+        bestLoad = load;
+      }
     }
-    if (best === undefined || (best.pending > 0 && this.clients.length < this.capacity)) {
+    if (best === undefined || (bestLoad > 0 && this.clients.length < this.capacity)) {
       best = new Client(this.options);
       this.clients.push(best);
     }

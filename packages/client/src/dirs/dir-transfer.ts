@@ -27,6 +27,7 @@ export async function downloadDir(
   options: DirectoryTransferOptions,
 ): Promise<DirectoryTransferResult> {
   const signal = withSignal(options.signal);
+  runner.prepare?.(options.parallel ?? 1);
   const root = await runner.resolvePath(remoteDir, signal);
   const { entries, skipped } = await walkRemote(runner, root, options.signal);
   await ensureLocalDir(localDir);
@@ -59,8 +60,11 @@ export async function uploadDir(
   options: DirectoryTransferOptions,
 ): Promise<DirectoryTransferResult> {
   const signal = withSignal(options.signal);
-  const root = await runner.resolvePath(remoteDir, signal);
+  // The local walk comes first: it tells how many connections are worth opening.
   const { entries, skipped } = await walkLocal(localDir);
+  const fileCount = entries.filter((entry) => entry.type === "file").length;
+  runner.prepare?.(Math.min(options.parallel ?? 1, Math.max(1, fileCount)));
+  const root = await runner.resolvePath(remoteDir, signal);
   await runner.mkdir(root, { ...signal, recursive: true });
   const directories: string[] = [];
   const files: string[] = [];

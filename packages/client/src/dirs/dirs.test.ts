@@ -2,6 +2,7 @@
  * Tree operations: the pure mirror plan, then downloadDir / uploadDir / mirror against the
  * fault server, on one client and in parallel over a pool.
  */
+import diagnostics from "node:diagnostics_channel";
 import { mkdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -267,6 +268,47 @@ describe("Pool", () => {
     expect([...server.dirs].sort()).toEqual(["/", "/d"]);
     await pool.close();
     await expect(pool.pwd()).rejects.toMatchObject({ code: "FTP_ERR_CLIENT_CLOSED" });
+  });
+
+  it("uploadDir opens its connections up front and spreads the files over all of them, directories made once", async () => {
+    const server = await faultServer();
+    const local = await tempDir();
+    const files: Record<string, string> = {};
+    for (let d = 0; d < 3; d++) for (let f = 0; f < 8; f++) files[`d${d}/f${f}.txt`] = `${d}-${f}`;
+    await localTree(local, files);
+    const storsByConnection = new Map<number, number>();
+    const onCommand = (message: unknown) => {
+      const { connectionId, command } = message as { connectionId: number; command: string };
+      if (command.startsWith("STOR "))
+        storsByConnection.set(connectionId, (storsByConnection.get(connectionId) ?? 0) + 1);
+    };
+    diagnostics.subscribe("ftp:client:command", onCommand);
+    onCleanup(() => {
+      diagnostics.unsubscribe("ftp:client:command", onCommand);
+    });
+    const pool = new Pool(server.url, { size: 4, keepAlive: false });
+    onCleanup(() => pool.close());
+    const result = await pool.uploadDir(local, "/up");
+    expect(result.files).toHaveLength(24);
+    for (const [name, content] of Object.entries(files)) {
+      expect(server.files.get(`/up/${name}`)?.data.toString()).toBe(content);
+    }
+    expect(server.connections).toBe(4);
+    expect([...storsByConnection.values()].reduce((a, b) => a + b, 0)).toBe(24);
+    expect(storsByConnection.size).toBe(4);
+    // One PWD per login, none to resolve the target; one MKD per directory.
+    expect(server.sent("PWD")).toHaveLength(4);
+    expect(server.sent("MKD").sort()).toEqual(["MKD /up", "MKD /up/d0", "MKD /up/d1", "MKD /up/d2"]);
+  });
+
+  it("uploadDir opens no more connections than there are files", async () => {
+    const server = await faultServer();
+    const local = await tempDir();
+    await localTree(local, { "a.txt": "a", "b/c.txt": "c" });
+    const pool = new Pool(server.url, { size: 8, keepAlive: false });
+    onCleanup(() => pool.close());
+    expect((await pool.uploadDir(local, "/up")).files).toEqual(["a.txt", "b/c.txt"]);
+    expect(server.connections).toBe(2);
   });
 
   it("refuses a bad size", () => {

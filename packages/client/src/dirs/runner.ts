@@ -22,6 +22,14 @@ export interface DirRunner {
   setLastModified(path: string, date: Date, options: Signal): Promise<void>;
   /** An absolute remote path for `path`. */
   resolvePath(path: string, options: Signal): Promise<string>;
+  /**
+   * A directory operation is about to run up to `parallel` transfers at once: a pool opens
+   * that many connections now, all at the same time, so that their logins overlap with each
+   * other and with the listing or directory creation that comes first (instead of each
+   * starting with its first transfer). Returns at once; a connection that fails here is
+   * opened again by its first call.
+   */
+  prepare?(parallel: number): void;
 }
 
 /**
