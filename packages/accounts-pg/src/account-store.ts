@@ -264,6 +264,7 @@ export class PostgresAccountStore {
       add: async (delta) => {
         await this.recordUpload(name, delta.bytes, delta.files);
       },
+      reserve: async (delta) => (await this.reserve(name, delta.bytes, delta.files)).ok,
     };
   }
 

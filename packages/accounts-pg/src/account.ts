@@ -50,6 +50,12 @@ export interface AccountUsage {
 export interface QuotaUsageStore {
   get(): Promise<AccountUsage>;
   add(delta: AccountUsage): Promise<void>;
+  /**
+   * Adds `delta` only if the usage stays within the quotas ({@link PostgresAccountStore.reserve}):
+   * the server reserves each new file with it, so nodes sharing the database never store more
+   * files than the quota between them.
+   */
+  reserve(delta: AccountUsage): Promise<boolean>;
 }
 
 /** Transfer rate limits in bytes per second; an absent limit is no limit. */

@@ -91,6 +91,13 @@ export class PostgresDefenderStore implements DefenderStore {
     ]);
     return result.rowCount ?? 0;
   }
+  /**
+   * `DefenderStore.prune`: the same as {@link pruneScores}, called by the defender's periodic
+   * expiry (`Defender.expire`, which `FtpServer` runs) with the start of the observation window.
+   */
+  prune(before: number): Promise<number> {
+    return this.pruneScores(before);
+  }
 }
 
 function toBan(row: BanRow): BanRecord {

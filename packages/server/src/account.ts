@@ -69,6 +69,17 @@ export interface QuotaUsage {
 export interface QuotaUsageStore {
   get(): QuotaUsage | Promise<QuotaUsage>;
   add(delta: QuotaUsage): void | Promise<void>;
+  /**
+   * Optional: adds `delta` only if the usage then stays within the account's quotas, atomically
+   * against every other process using the same store (a database row), and tells whether it
+   * did. When present, the server reserves each new file with it (`{ bytes: 0, files: 1 }`)
+   * before the upload starts, instead of comparing `get()` with the file quota, so that several
+   * server nodes cannot together store more files than the quota (each would otherwise see the
+   * last free slot); a refusal is 552 before the 150. The reservation is counted as the file's
+   * `add`: the upload's later `add` carries only the rest of the change (and `files: -1` gives
+   * the slot back when the upload left no file). Bytes are still checked against `get()`.
+   */
+  reserve?(delta: QuotaUsage): boolean | Promise<boolean>;
 }
 
 /** {@link Account.quota}. */

@@ -54,11 +54,24 @@ export class QuotaLedger {
     const append = request.kind === "appe";
     const kept = append || request.offset > 0 ? old.size : 0;
     const start = append ? old.size : request.offset;
-    if (quota.files !== undefined && !old.exists && usage.files + otherNewFiles + 1 > quota.files) return "quota";
+    // A store that reserves atomically (shared by several nodes) decides the file count itself.
+    const reserveFile = quota.files !== undefined && !old.exists && store.reserve !== undefined;
+    if (!reserveFile && quota.files !== undefined && !old.exists && usage.files + otherNewFiles + 1 > quota.files) {
+      return "quota";
+    }
     const upload = new UploadQuota(this, user, quota, store, fs, request.path, old, kept, start, usage.bytes);
     // Already full, and this upload can only add (it does not replace an existing file).
     const full = quota.bytes !== undefined && usage.bytes + this.growthOfOthers(upload) >= quota.bytes;
     if (full && kept === old.size && !(old.exists && kept === 0)) return "quota";
+    if (reserveFile) {
+      try {
+        if (!(await store.reserve?.({ bytes: 0, files: 1 }))) return "quota";
+      } catch (error) {
+        this.reportError(error);
+        return "io";
+      }
+      upload.reservedFiles = 1;
+    }
     running.add(upload);
     return upload;
   }
@@ -134,6 +147,8 @@ export class UploadQuota {
   private written = 0;
   /** How much this upload has grown the account so far (never negative). */
   growth = 0;
+  /** Files already added to the store by `reserve` before the upload started (0 or 1). */
+  reservedFiles = 0;
   private ended = false;
 
   constructor(
@@ -182,9 +197,14 @@ export class UploadQuota {
     this.ended = true;
     let recorded = 0;
     try {
-      if (this.path === undefined) return;
+      if (this.path === undefined) {
+        // STOU that never chose a name: give the reserved slot back.
+        if (this.reservedFiles > 0) await this.store.add({ bytes: 0, files: -this.reservedFiles });
+        return;
+      }
       const now = await fileState(this.fs, this.path);
-      const delta = { bytes: now.size - this.old.size, files: (now.exists ? 1 : 0) - (this.old.exists ? 1 : 0) };
+      const files = (now.exists ? 1 : 0) - (this.old.exists ? 1 : 0) - this.reservedFiles;
+      const delta = { bytes: now.size - this.old.size, files };
       if (delta.bytes !== 0 || delta.files !== 0) {
         await this.store.add(delta);
         recorded = delta.bytes;

@@ -16,6 +16,13 @@ export interface DefenderStore {
   removeBan(address: string): Promise<boolean>;
   /** Every ban record, lifted ones included (their count makes the next ban longer). */
   listBans(): Promise<Array<BanRecord & { address: string }>>;
+  /**
+   * Optional: forgets scores recorded before `before` (epoch ms), those of addresses that never
+   * came back included, so that the store does not grow with every address that ever offended
+   * once. `Defender.expire` (which the server runs periodically) calls it with the start of the
+   * observation window: such scores no longer count anyway.
+   */
+  prune?(before: number): Promise<unknown>;
 }
 
 export interface BanRecord {
@@ -68,5 +75,18 @@ export class MemoryDefenderStore implements DefenderStore {
 
   async listBans(): Promise<Array<BanRecord & { address: string }>> {
     return [...this.bans].map(([address, ban]) => ({ address, ...ban }));
+  }
+
+  /** Drops scores older than `before`, and the addresses left with none. @returns how many addresses went. */
+  async prune(before: number): Promise<number> {
+    let forgotten = 0;
+    for (const [address, events] of this.scores) {
+      while (events.length > 0 && (events[0] as { at: number }).at < before) events.shift();
+      if (events.length === 0) {
+        this.scores.delete(address);
+        forgotten++;
+      }
+    }
+    return forgotten;
   }
 }

@@ -183,11 +183,16 @@ export class Defender extends EventEmitter<DefenderEvents> {
     return { banned: true, score };
   }
 
-  /** Lifts every ban whose time is over, emitting `unban` for each. Call it now and then. */
+  /**
+   * Lifts every ban whose time is over, emitting `unban` for each, and lets the store forget
+   * scores older than the observation window (`DefenderStore.prune`, when it has one). The
+   * server calls it periodically (an unref'd timer from `listen()` to `close()`).
+   */
   async expire(now: number): Promise<void> {
     for (const ban of await this.store.listBans()) {
       if (!ban.lifted && ban.until <= now) await this.lift(ban.address, ban);
     }
+    await this.store.prune?.(now - this.options.observationWindow);
   }
 
   private async lift(address: string, ban: BanRecord): Promise<void> {
