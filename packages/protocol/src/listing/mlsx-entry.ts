@@ -99,24 +99,53 @@ export interface MlsxEntry {
  */
 export function formatMlsxPerm(type: FileType, permissions: MlsxPermissionSet): string {
   const isDirectory = type === "directory";
-  const letters: [boolean | undefined, string, "file" | "dir" | "any"][] = [
-    [permissions.append, "a", "file"],
-    [permissions.createFile, "c", "dir"],
-    [permissions.delete, "d", "any"],
-    [permissions.enter, "e", "dir"],
-    [permissions.rename, "f", "any"],
-    [permissions.list, "l", "dir"],
-    [permissions.makeDirectory, "m", "dir"],
-    [permissions.purge, "p", "dir"],
-    [permissions.read, "r", "file"],
-    [permissions.write, "w", "file"],
-  ];
   let text = "";
-  for (const [allowed, letter, appliesTo] of letters) {
-    if (allowed !== true) continue;
+  for (const [flag, letter, appliesTo] of PERM_LETTERS) {
+    if (permissions[flag] !== true) continue;
     if (appliesTo === "any" || (appliesTo === "dir") === isDirectory) text += letter;
   }
   return text;
+}
+
+/** RFC 3659 §7.5.5 letters in the RFC's order, with the entry types each is defined for. */
+const PERM_LETTERS: readonly (readonly [keyof MlsxPermissionSet, string, "file" | "dir" | "any"])[] = [
+  ["append", "a", "file"],
+  ["createFile", "c", "dir"],
+  ["delete", "d", "any"],
+  ["enter", "e", "dir"],
+  ["rename", "f", "any"],
+  ["list", "l", "dir"],
+  ["makeDirectory", "m", "dir"],
+  ["purge", "p", "dir"],
+  ["read", "r", "file"],
+  ["write", "w", "file"],
+];
+
+/**
+ * The lower-cased set of the last facts array seen, and a copy of that array: MLSD formats
+ * every entry of a listing with the same facts, so the set is built once per listing rather
+ * than once per line. The copy is compared element by element (a caller may reuse and change
+ * its array); other iterables are not cached, since they may yield differently next time.
+ */
+let lastFacts: readonly string[] = [];
+let lastWanted: ReadonlySet<string> = new Set();
+
+function wantedSet(factsWanted: Iterable<string>): ReadonlySet<string> {
+  const array = Array.isArray(factsWanted) ? (factsWanted as readonly string[]) : undefined;
+  if (array !== undefined && sameFacts(array, lastFacts)) return lastWanted;
+  const wanted = new Set<string>();
+  for (const fact of factsWanted) wanted.add(fact.toLowerCase());
+  if (array !== undefined) {
+    lastFacts = [...array];
+    lastWanted = wanted;
+  }
+  return wanted;
+}
+
+function sameFacts(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /**
@@ -145,8 +174,7 @@ export function formatMlsxPerm(type: FileType, permissions: MlsxPermissionSet): 
  *   outside years 0000-9999.
  */
 export function formatMlsxEntry(entry: MlsxEntry, factsWanted: Iterable<string> = MLSX_DEFAULT_FACTS): string {
-  const wanted = new Set<string>();
-  for (const fact of factsWanted) wanted.add(fact.toLowerCase());
+  const wanted = wantedSet(factsWanted);
   const isDirectory = entry.type === "directory";
   const facts: MlsxFact[] = [];
 

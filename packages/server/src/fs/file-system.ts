@@ -16,6 +16,13 @@ export interface FileSystem {
   stat(path: string): Promise<EntryInfo>;
   /** The entries of a directory (not `.` or `..`), streamed so huge directories use little memory. */
   list(path: string): AsyncIterable<EntryInfo>;
+  /**
+   * The names of a directory's entries, the same ones `list()` gives, without their status:
+   * NLST sends names only (RFC 959 §4.1.3), so a storage that can list names cheaply (a
+   * local directory: `readdir` without a `stat` per entry) implements this. Optional: without
+   * it NLST reads `list()`. Errors as `list()`, on the first iteration.
+   */
+  listNames?(path: string): AsyncIterable<string>;
   /** A stream of the file's bytes from `start` (REST, RFC 3659 §5). */
   createReadStream(path: string, options?: { start?: number }): Promise<Readable>;
   /**

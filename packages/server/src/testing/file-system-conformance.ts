@@ -241,6 +241,14 @@ export function describeFileSystemConformance(
         await writeFile(fs, "/file", "x");
         expect(await kindOf(listAll(fs, "/missing"))).toBe("not-found");
         expect(await kindOf(listAll(fs, "/file"))).toBe("not-directory");
+        if (fs.listNames !== undefined) {
+          const names = fs.listNames.bind(fs);
+          const drain = async (path: string) => {
+            for await (const _name of names(path));
+          };
+          expect(await kindOf(drain("/missing"))).toBe("not-found");
+          expect(await kindOf(drain("/file"))).toBe("not-directory");
+        }
       });
 
       it("can be abandoned part way (the server stops a listing on ABOR) and leaves nothing open", async () => {
@@ -758,6 +766,12 @@ export function describeFileSystemConformance(
           expect(duplicates).toEqual([]);
           expect(names.filter((entryName) => !seen.has(entryName))).toEqual([]);
           expect(seen.size).toBe(count + 1);
+          // listNames (NLST), where a back-end has it, names exactly the entries list() gives.
+          if (fs.listNames !== undefined) {
+            const named: string[] = [];
+            for await (const entryName of fs.listNames("/many")) named.push(entryName);
+            expect(named.sort(byCodeUnit)).toEqual([...seen].sort(byCodeUnit));
+          }
         },
         60_000,
       );

@@ -14,7 +14,7 @@ import {
 } from "./transfer-context.js";
 
 /** Lines are sent in batches of about this many bytes: no giant string, few syscalls. */
-const BATCH_BYTES = 64 * 1024;
+const BATCH_BYTES = 256 * 1024;
 
 /** A name that would break the line framing of a listing (CR/LF) is never sent. */
 const UNSAFE_NAME = /[\r\n]/;
@@ -27,14 +27,31 @@ const UNSAFE_NAME = /[\r\n]/;
 export async function openEntries(
   fs: FileSystem,
   path: string,
-): Promise<{ info: EntryInfo; iterator: AsyncIterator<EntryInfo>; first: IteratorResult<EntryInfo> }> {
+): Promise<{ info: EntryInfo; iterator: AsyncIterator<EntryInfo>; first: IteratorResult<EntryInfo> }>;
+/**
+ * With `namesOnly`, a directory's entries come from `fs.listNames()` when the file system has
+ * it (NLST: no status per entry), as `{ name }`.
+ * @internal
+ */
+export async function openEntries(
+  fs: FileSystem,
+  path: string,
+  namesOnly: true,
+): Promise<{ info: EntryInfo; iterator: AsyncIterator<Named>; first: IteratorResult<Named> }>;
+export async function openEntries(
+  fs: FileSystem,
+  path: string,
+  namesOnly = false,
+): Promise<{ info: EntryInfo; iterator: AsyncIterator<Named>; first: IteratorResult<Named> }> {
   const info = await fs.stat(path);
-  const iterable: AsyncIterable<EntryInfo> =
-    info.type === "directory"
-      ? fs.list(path)
-      : (async function* () {
+  const iterable: AsyncIterable<Named> =
+    info.type !== "directory"
+      ? (async function* () {
           yield { ...info, name: info.name || virtualBasename(path) };
-        })();
+        })()
+      : namesOnly && fs.listNames !== undefined
+        ? named(fs.listNames(path))
+        : fs.list(path);
   const iterator = iterable[Symbol.asyncIterator]();
   try {
     const first = await iterator.next();
@@ -45,14 +62,21 @@ export async function openEntries(
   }
 }
 
+/** What a listing line needs at least: NLST sends the name alone. */
+type Named = { readonly name: string };
+
+async function* named(names: AsyncIterable<string>): AsyncIterable<Named> {
+  for await (const name of names) yield { name };
+}
+
 /** vsftpd hides dot files from LIST and NLST unless `-a` is given; MLSD shows everything (RFC 3659 §7). */
 function showsHidden(options: string): boolean {
   return /[aA]/.test(options);
 }
 
 /**
- * LIST, NLST (RFC 959 §4.1.3) and MLSD (RFC 3659 §7): entries streamed from `fs.list()`,
- * formatted by the protocol package (`ls -l` lines, bare names, MLSx facts), CRLF-terminated,
+ * LIST, NLST (RFC 959 §4.1.3) and MLSD (RFC 3659 §7): entries streamed from `fs.list()`
+ * (NLST: names from `fs.listNames()` when the file system has it), formatted by the protocol package (`ls -l` lines, bare names, MLSx facts), CRLF-terminated,
  * written in batches with back-pressure. More than `maxListEntries` entries: what was sent
  * stays sent and the reply is 451 ("too-large"), so a client never takes a cut listing for
  * a whole one.
@@ -61,9 +85,9 @@ function showsHidden(options: string): boolean {
 export async function runListing(ctx: TransferContext): Promise<TransferOutcome> {
   const { request, fs, signal } = ctx;
   const path = request.path;
-  let opened: Awaited<ReturnType<typeof openEntries>>;
+  let opened: { info: EntryInfo; iterator: AsyncIterator<Named>; first: IteratorResult<Named> };
   try {
-    opened = await openEntries(fs, path);
+    opened = request.kind === "nlst" ? await openEntries(fs, path, true) : await openEntries(fs, path);
   } catch (error) {
     return failed(path, storageFailure(signal, error));
   }
@@ -89,14 +113,15 @@ export async function runListing(ctx: TransferContext): Promise<TransferOutcome>
       watchIdle(socket, ctx);
       const now = ctx.now();
       const showHidden = request.kind === "mlsd" || showsHidden(request.listOptions);
-      const format = (entry: EntryInfo): string => {
+      // Only NLST may get bare names (from `listNames`); LIST and MLSD always get EntryInfo.
+      const format = (entry: Named): string => {
         switch (request.kind) {
           case "nlst":
             return entry.name;
           case "mlsd":
-            return formatMlsxListingEntry(entry, request.facts, request.permissions, entry.name);
+            return formatMlsxListingEntry(entry as EntryInfo, request.facts, request.permissions, entry.name);
           default:
-            return formatListingEntry(entry, now);
+            return formatListingEntry(entry as EntryInfo, now);
         }
       };
       let batch = "";

@@ -143,16 +143,22 @@ function receive(socket: Socket, sink: Writable, options: ReceiveOptions) {
   });
 }
 
-/** Resolves after `ms` (at least one turn of the event loop), or at once when `signal` aborts. */
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. `ms` = 0 waits one turn of the event
+ * loop (`setImmediate`: no timer, which Node rounds up to 1 ms and which would cost every small
+ * upload a millisecond).
+ */
 function settle(signal: AbortSignal, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
     const done = () => {
-      clearTimeout(timer);
+      if (timer !== undefined) clearTimeout(timer);
+      else clearImmediate(immediate);
       signal.removeEventListener("abort", done);
       resolve();
     };
-    const timer = setTimeout(done, ms);
+    const timer = ms > 0 ? setTimeout(done, ms) : undefined;
+    const immediate = ms > 0 ? undefined : setImmediate(done);
     signal.addEventListener("abort", done, { once: true });
   });
 }
@@ -274,8 +280,9 @@ async function upload(ctx: TransferContext, quota: UploadQuota | undefined): Pro
       // upload does (EOF, RFC 959 §3.4.1); its control connection ends within milliseconds,
       // in either order. An atomic upload therefore waits `commitDelay` for that end before
       // it is committed: it is never made visible for a client that vanished mid-file.
-      // (The other modes keep what was received under the name either way.)
-      await settle(signal, ctx.uploadMode === "atomic" ? ctx.commitDelay : 0);
+      // (The other modes keep what was received under the name either way, so they commit at
+      // once: no wait on the normal path of the default mode.)
+      if (ctx.uploadMode === "atomic") await settle(signal, ctx.commitDelay);
       if (signal.aborted) {
         await target.abort().catch(() => {});
         return failed(path, stopFailure(signal) ?? "aborted", received.bytes);

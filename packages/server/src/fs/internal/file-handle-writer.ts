@@ -31,9 +31,15 @@ export class FileHandleWriter extends Writable {
   private position: number;
   private inFlight: Promise<void> | undefined;
 
+  /**
+   * @param exclusive - The file was created empty for this upload alone (`O_EXCL`, the temporary
+   *   file of an atomic upload): its final size is the end of the last write, known without the
+   *   `fstat` (one thread-pool round trip fewer per upload). Otherwise `_final` asks the file.
+   */
   constructor(
     private readonly handle: FileHandle,
     position: number,
+    private readonly exclusive = false,
   ) {
     super({ highWaterMark: WRITE_HIGH_WATER_MARK });
     this.position = position;
@@ -54,6 +60,11 @@ export class FileHandleWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
+    if (this.exclusive) {
+      this.finalSize = this.position;
+      callback();
+      return;
+    }
     this.handle.stat().then(
       (stats) => {
         this.finalSize = stats.size;
