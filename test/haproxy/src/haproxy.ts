@@ -14,7 +14,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -29,8 +29,11 @@ export interface HaproxyBackend {
   /** Send a PROXY protocol header to this backend: `send-proxy` (v1), `send-proxy-v2`, or none. */
   readonly sendProxy: "v1" | "v2" | false;
   /**
-   * HAProxy health checks (a TCP connect every `checkInterval` ms, no PROXY header: the server
-   * sees a trusted proxy that closes before any header, which it closes silently).
+   * HAProxy health checks: a TCP connect every `checkInterval` ms. With a `port`, the check is
+   * written `check port <port>`, which makes HAProxy send NO PROXY header on checks (by default
+   * it sends one when the server has send-proxy: v1 with its own addresses, v2 LOCAL, and each
+   * check becomes a short FTP session from the balancer's address). HAProxy resets a check's
+   * connection as soon as it is established; @ftpkit/server drops it without a session or event.
    */
   readonly check?: boolean;
   /** ms between health checks (default 500). */
@@ -70,6 +73,12 @@ export interface RunningHaproxy {
   readonly dir: string;
   /** HAProxy's output so far (its log lines go to stderr, one per connection with `option tcplog`). */
   log(): Promise<string>;
+  /**
+   * HAProxy's `show stat` over its stats socket: one row per frontend, backend and server, with
+   * the CSV's columns as keys (`pxname` `be<i>`/`fe<i>`, `svname` `s<j>`, `status` UP/DOWN,
+   * `check_status` L4OK/L4CON/..., `scur` current sessions, `stot` total sessions, ...).
+   */
+  stat(): Promise<Record<string, string>[]>;
   /** SIGTERM (then SIGKILL after 5 s), waits for the exit, removes the temp dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -130,11 +139,12 @@ function freePort(host: string): Promise<number> {
 }
 
 /** The config text (exported for tests and for reading what a set-up runs). */
-export function haproxyConfig(options: StartHaproxyOptions, ports: readonly number[]): string {
+export function haproxyConfig(options: StartHaproxyOptions, ports: readonly number[], statsSocket: string): string {
   const lines = [
     "global",
     "  maxconn 4096",
     "  log stderr format short local0 info",
+    `  stats socket ${statsSocket} mode 600 level admin`,
     "",
     "defaults",
     "  mode tcp",
@@ -154,7 +164,12 @@ export function haproxyConfig(options: StartHaproxyOptions, ports: readonly numb
       const words = [`  server s${j}`, b.port === undefined ? hostOnly(b.host) : hostPort(b.host, String(b.port))];
       if (b.sendProxy === "v1") words.push("send-proxy");
       if (b.sendProxy === "v2") words.push("send-proxy-v2");
-      if (b.check === true) words.push("check", `inter ${b.checkInterval ?? 500}ms`, "fall 2", "rise 1");
+      if (b.check === true) {
+        words.push("check", `inter ${b.checkInterval ?? 500}ms`, "fall 2", "rise 1");
+        // HAProxy's manual (server `check-send-proxy`): checks carry the PROXY header "if it is
+        // already enabled for normal traffic and if no "port" nor "addr" directive is present".
+        if (b.port !== undefined) words.push(`port ${b.port}`);
+      }
       lines.push(words.join(" "));
     });
     lines.push("");
@@ -174,7 +189,8 @@ async function launch(options: StartHaproxyOptions, ports: readonly number[]): P
   const dir = await mkdtemp(path.join(tmpdir(), "ftpkit-haproxy-"));
   const configFile = path.join(dir, "haproxy.cfg");
   const logFile = path.join(dir, "haproxy.log");
-  await writeFile(configFile, haproxyConfig(options, ports));
+  const statsSocket = path.join(dir, "haproxy.sock");
+  await writeFile(configFile, haproxyConfig(options, ports, statsSocket));
   const out = openSync(logFile, "a");
   let child: ChildProcess;
   try {
@@ -242,7 +258,28 @@ async function launch(options: StartHaproxyOptions, ports: readonly number[]): P
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  return { pid, ports: wanted, configFile, dir, log, stop };
+  const stat = async () => parseStat(await ask(statsSocket, "show stat\n"));
+  return { pid, ports: wanted, configFile, dir, log, stat, stop };
+}
+
+/** Sends one command to HAProxy's stats socket and returns its whole answer. */
+function ask(socketPath: string, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    const socket = connect({ path: socketPath }, () => socket.write(command));
+    socket.on("data", (c: Buffer) => chunks.push(c));
+    socket.on("error", reject);
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+}
+
+function parseStat(csv: string): Record<string, string>[] {
+  const lines = csv.split("\n").filter((l) => l.length > 0);
+  const header = (lines[0] ?? "").replace(/^# /, "").split(",");
+  return lines.slice(1).map((line) => {
+    const cells = line.split(",");
+    return Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ""]));
+  });
 }
 
 /** LISTEN sockets (state 0A) of /proc/net/tcp{,6} that belong to `pid`, by port. */
