@@ -228,6 +228,17 @@ describe("PROXY protocol from a trusted proxy", () => {
     expect(direct.greeting.code).toBe(220);
   });
 
+  it("maxConnectionsPerIp counts the relayed address, not the proxy's", async () => {
+    const { t } = await proxied({ limits: { maxConnectionsPerIp: 1 } });
+    const first = await connectWith(t, formatProxyHeaderV1(CLIENT));
+    expect(first.greeting.code).toBe(220);
+    const second = await connectWith(t, formatProxyHeaderV1({ ...CLIENT, sourcePort: 40002 }));
+    expect(second.greeting.code).toBe(421);
+    const other = await connectWith(t, formatProxyHeaderV1({ ...CLIENT, sourceAddress: "203.0.113.8" }));
+    expect(other.greeting.code).toBe(220);
+    expect(t.server.refusals["max-connections-per-ip"]).toBe(1);
+  });
+
   it("PORT/EPRT must name the relayed client (RFC 2577 §3), not the proxy", async () => {
     const { t } = await proxied();
     const c = await connectWith(t, formatProxyHeaderV1(CLIENT));
@@ -280,6 +291,35 @@ describe("passive data connections through the proxy", () => {
       expect(d.messages).toContainEqual(
         expect.objectContaining({ type: "proxy-header", channel: "data", remoteAddress: "203.0.113.7" }),
       );
+    } finally {
+      d.stop();
+    }
+  });
+
+  it("a data connection from the proxy without a valid header is closed; the listener keeps waiting", async () => {
+    const { t } = await proxied();
+    const d = diagnostics();
+    try {
+      const c = await connectWith(t, formatProxyHeaderV1(CLIENT));
+      await c.login("alice", "secret");
+      await c.expect("TYPE", "I", 200);
+      const { port } = await c.epsv();
+      const bare = connect({ host: "127.0.0.1", port });
+      bare.on("error", () => {});
+      await once(bare, "connect");
+      bare.write("not a PROXY header\r\n");
+      await once(bare, "close");
+      expect(d.messages).toContainEqual(
+        expect.objectContaining({ type: "proxy-header-failed", channel: "data", reason: "invalid" }),
+      );
+      const data = await dataVia(port, "203.0.113.7");
+      const chunks: Buffer[] = [];
+      data.on("data", (b: Buffer) => chunks.push(b));
+      c.write("RETR", "hello.txt");
+      expect((await c.nextReply()).code).toBe(150);
+      await once(data, "close");
+      expect((await c.nextReply()).code).toBe(226);
+      expect(Buffer.concat(chunks).toString()).toBe("hello through the balancer\n");
     } finally {
       d.stop();
     }
