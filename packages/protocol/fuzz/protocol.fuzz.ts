@@ -8,8 +8,10 @@ import {
   CommandDecoder,
   decodeEprtArgument,
   decodeHostPort,
+  decodeProxyHeader,
   FtpProtocolError,
   NEED_DATA,
+  PROXY_V2_SIGNATURE,
   parseEpsvReply,
   parseListing,
   parseMlsxLine,
@@ -93,6 +95,25 @@ describe(`fuzz (${runs} cases per target)`, () => {
         typedOnly(() => parsePasvReply(text));
         typedOnly(() => parseEpsvReply(text));
         typedOnly(() => decodeEprtArgument(text));
+      }),
+      params,
+    );
+  });
+  it("PROXY protocol header decoder (never throws, never reads past the header)", () => {
+    const v1 = new TextEncoder().encode("PROXY ");
+    const prefixed = (prefix: Uint8Array) =>
+      fc.uint8Array({ maxLength: 300 }).map((b) => {
+        const out = new Uint8Array(prefix.length + b.length);
+        out.set(prefix);
+        out.set(b, prefix.length);
+        return out;
+      });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), prefixed(v1), prefixed(PROXY_V2_SIGNATURE)), (bytes) => {
+        const r = decodeProxyHeader(bytes);
+        if (r !== NEED_DATA && r.type === "header" && (r.consumed < 15 || r.consumed > bytes.length)) {
+          throw new Error(`consumed ${r.consumed} of ${bytes.length}`);
+        }
       }),
       params,
     );
