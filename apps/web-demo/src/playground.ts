@@ -184,6 +184,8 @@ function describeServerEvent(event: ServerEvent): string | undefined {
       return "abort the running transfer";
     case "secure-control":
       return "start TLS on the control connection";
+    case "clear-control":
+      return "end TLS on the control connection (CCC), keep the TCP connection";
     case "protocol-error":
       return `protocol error ${event.code}`;
     case "close":

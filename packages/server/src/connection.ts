@@ -55,6 +55,7 @@ import type { ResolvedOptions } from "./options.js";
 import type { TrustedProxies } from "./proxy/trusted-proxies.js";
 import { fileState, type QuotaLedger } from "./quota.js";
 import { runStorage } from "./storage.js";
+import { ClearableTlsCarrier, TlsRecordSkipper } from "./tls/clearable-carrier.js";
 import type { ServerTls } from "./tls/server-tls.js";
 import { endGracefully, type SessionTls, TlsHandshakeError } from "./tls/session-tls.js";
 import { Transfer } from "./transfer/transfer.js";
@@ -64,6 +65,11 @@ import { DataTlsError, failed, type TransferOutcome } from "./transfer/transfer-
 const CONTROL_WRITE_LIMIT = 256 * 1024;
 /** After our last reply and FIN, how long we wait for the client to close before destroying. */
 const LINGER_MS = 2000;
+/**
+ * After CCC's 200: how long to wait for the client's close_notify before sending ours (curl's
+ * passive CCC mode never sends one; lftp, ftplib and curl's active mode send theirs at once).
+ */
+const CCC_CLIENT_CLOSE_WAIT_MS = 250;
 
 /** What a connection needs from its server. @internal */
 export interface ConnectionHost {
@@ -111,6 +117,10 @@ export class Connection {
   private clearSocket: Socket | undefined;
   /** Between AUTH's 234 and the end of the handshake: nothing may be written or read. */
   private upgrading = false;
+  /** What the control connection's TLS runs over when CCC is allowed (see {@link clearTls}). */
+  private carrier: ClearableTlsCarrier | undefined;
+  /** After CCC: drops the client's close_notify before the clear-text commands. */
+  private closingRecords: TlsRecordSkipper | undefined;
   private readonly session: ServerSession;
   private resolveClosed!: () => void;
   private account: Account | undefined;
@@ -187,6 +197,7 @@ export class Connection {
               available: true,
               requireForControl: t.require !== "none",
               requireForData: t.require === "control+data",
+              allowCcc: t.allowCcc,
             },
           }),
       ...(options.secure === undefined ? {} : { secure: true }),
@@ -270,7 +281,13 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     if (this.session.isClosed) return; // after our close: read only to see the client's FIN
-    this.session.receiveData(chunk, Date.now());
+    let data = chunk;
+    if (this.closingRecords !== undefined) {
+      data = this.closingRecords.feed(chunk);
+      if (this.closingRecords.done) this.closingRecords = undefined;
+      if (data.length === 0) return;
+    }
+    this.session.receiveData(data, Date.now());
     this.pump();
   }
 
@@ -372,6 +389,9 @@ export class Connection {
       case "secure-control":
         this.startTls(event.id);
         return;
+      case "clear-control":
+        this.clearTls(event.id);
+        return;
       case "protocol-error": {
         publishSession({ type: "protocol-error", connectionId: this.id, code: event.code });
         const offence = offenceOf(event.code, this.session.loggedIn);
@@ -414,7 +434,10 @@ export class Connection {
           resolve();
           return;
         }
-        tls.handshake(clear, { timeout: this.host.options.limits.loginTimeout }).then(
+        // With CCC allowed, TLS runs over a carrier that can later give the TCP socket back.
+        const carrier = this.host.tls?.options.allowCcc === true ? new ClearableTlsCarrier(clear) : undefined;
+        this.carrier = carrier;
+        tls.handshake(carrier ?? clear, { timeout: this.host.options.limits.loginTimeout }).then(
           (secured) => {
             this.upgrading = false;
             this.socket = secured;
@@ -448,6 +471,75 @@ export class Connection {
       });
     });
     this.handshaking = this.guard(handshaking);
+  }
+
+  /**
+   * CCC was answered 200 (RFC 4217 §5): the 200 is already queued on the TLS socket. TLS
+   * ends with an exchange of close_notify, then clear text flows on the TCP socket again;
+   * data connections keep this connection's TLS session (PROT P still resumes it).
+   *
+   * Who speaks first differs: lftp, Python's `unwrap()` and curl's active mode send their
+   * close_notify at once and wait for ours; curl's passive mode waits for ours and never
+   * answers. So the server waits up to {@link CCC_CLIENT_CLOSE_WAIT_MS} for the client's,
+   * answering it at once, and then sends its own. Sent together with the 200, ours reached
+   * lftp in the same read and it took it for a closed connection.
+   *
+   * The result is reported once our close_notify has reached the kernel, so that no
+   * clear-text reply can overtake it; bytes that arrive meanwhile wait in the session.
+   */
+  private clearTls(id: number): void {
+    const secured = this.socket;
+    const carrier = this.carrier;
+    const raw = this.clearSocket;
+    const report = (ok: boolean) => this.answer(() => this.session.handleClearResult(id, ok, Date.now()));
+    if (carrier === undefined || raw === undefined || secured === raw || secured.destroyed || raw.destroyed) {
+      queueMicrotask(() => report(false));
+      return;
+    }
+    this.detach(secured);
+    this.carrier = undefined;
+    carrier.beginClose();
+    // From now on destroy() and closeControl() act on the TCP socket itself.
+    this.socket = raw;
+    const clearing = new Promise<void>((resolve) => {
+      let cleared = false;
+      const clear = () => {
+        if (cleared) return;
+        cleared = true;
+        clearTimeout(timer);
+        secured.off("end", clear);
+        const { socket, rest } = carrier.release();
+        this.closingRecords = new TlsRecordSkipper();
+        this.attach(socket);
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          // The TLS socket is done; destroying it leaves the released TCP socket open.
+          secured.destroy();
+          if (socket.destroyed) {
+            this.onSocketClose();
+          } else {
+            publishSession({ type: "tls-cleared", connectionId: this.id });
+            report(true);
+            socket.resume();
+            if (rest.length > 0) this.onData(rest);
+          }
+          resolve();
+        };
+        if (secured.destroyed || secured.writableFinished) {
+          finish();
+          return;
+        }
+        secured.once("finish", finish);
+        secured.once("close", finish);
+        secured.end();
+      };
+      // The client's close_notify ends the TLS socket's readable side.
+      secured.once("end", clear);
+      const timer = setTimeout(clear, CCC_CLIENT_CLOSE_WAIT_MS);
+    });
+    this.handshaking = this.guard(clearing);
   }
 
   /**

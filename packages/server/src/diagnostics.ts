@@ -60,6 +60,8 @@ export type SessionMessage =
       readonly channel: "control" | "data";
       readonly reason: "failed" | "timeout" | "closed" | "aborted";
     }
+  /** CCC (RFC 4217 §5): TLS on the control connection ended, the connection goes on in clear text. */
+  | { readonly type: "tls-cleared"; readonly connectionId: number }
   | { readonly type: "protocol-error"; readonly connectionId: number; readonly code: string }
   | { readonly type: "socket-error"; readonly connectionId: number; readonly code: string | undefined }
   | {

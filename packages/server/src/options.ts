@@ -140,6 +140,14 @@ export interface FtpServerTlsOptions {
   readonly selfSigned?: boolean;
   /** Reload `cert`/`key`/`ca` files when they change: true (poll every 5 s) or the poll interval in ms. */
   readonly watch?: boolean | number;
+  /**
+   * Honour CCC (RFC 4217 §5): after login, on a control connection made secure by AUTH, the
+   * server answers 200, exchanges close_notify and goes on in clear text on the same TCP
+   * connection (data connections keep their PROT level). Default false (534). Needs
+   * `require: "none"`. curl and lftp drop their TLS session at CCC, so with
+   * `requireSessionReuse: true` their later protected data connections get 522.
+   */
+  readonly allowCcc?: boolean;
 }
 
 /**
@@ -262,6 +270,7 @@ const tlsSchema = z
     requireSessionReuse: z.boolean().optional(),
     selfSigned: z.boolean().default(false),
     watch: z.union([z.boolean(), z.number().int().min(100).max(3_600_000)]).default(false),
+    allowCcc: z.boolean().default(false),
   })
   .strict()
   .refine(
@@ -272,6 +281,9 @@ const tlsSchema = z
   )
   .refine((t) => t.maxVersion === undefined || VERSION_RANK[t.maxVersion] >= VERSION_RANK[t.minVersion], {
     message: "maxVersion must not be below minVersion",
+  })
+  .refine((t) => !t.allowCcc || t.require === "none", {
+    message: 'allowCcc needs require: "none" (CCC would clear a control connection that must stay encrypted)',
   })
   .transform((t) => ({
     ...t,

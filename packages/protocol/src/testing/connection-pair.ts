@@ -223,6 +223,9 @@ export class ConnectionPair {
       case "secure-control":
         this.server.handleSecureResult(event.id, true, now);
         return;
+      case "clear-control":
+        this.server.handleClearResult(event.id, true, now);
+        return;
       case "transfer":
         this.startTransfer(event.id, event.request);
         return;

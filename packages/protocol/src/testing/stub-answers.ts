@@ -19,6 +19,7 @@ export function answerWithStubs(session: ServerSession, now: number): ServerEven
       session.handlePassiveResult(e.id, { ok: true, address: { host: "127.0.0.1", port: 5000 } }, now);
     } else if (e.type === "transfer") session.handleTransferResult(e.id, { ok: false, error: "data-connection" }, now);
     else if (e.type === "secure-control") session.handleSecureResult(e.id, true, now);
+    else if (e.type === "clear-control") session.handleClearResult(e.id, true, now);
   }
   return events;
 }

@@ -148,7 +148,7 @@ describe("explicit FTPS (RFC 4217 AUTH TLS)", () => {
     expect((await t.fs.stat("/f.txt")).size).toBe(10);
   });
 
-  it("answers CCC with 534: Node cannot send close_notify without closing the TCP connection", async () => {
+  it("answers CCC with 534 unless tls.allowCcc (the default), and 530 before login", async () => {
     const t = await ftps();
     const c = await t.connect();
     await c.expect("CCC", undefined, 530);
@@ -156,6 +156,15 @@ describe("explicit FTPS (RFC 4217 AUTH TLS)", () => {
     await c.login("alice", "secret");
     await c.expect("CCC", undefined, 534);
     await c.expect("NOOP", undefined, 200);
+  });
+
+  it("refuses allowCcc together with a TLS requirement on the control connection (it could never be honoured)", () => {
+    for (const require of ["control", "control+data"] as const) {
+      expect(() => new FtpServer({ users: {}, tls: { ...TLS, allowCcc: true, require } })).toThrow(
+        /allowCcc needs require/,
+      );
+    }
+    expect(() => new FtpServer({ users: {}, tls: { ...TLS, allowCcc: true } })).not.toThrow();
   });
 
   it("closes a control connection whose TLS handshake fails, and one that never sends a ClientHello", async () => {

@@ -17,7 +17,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { EventEmitter } from "node:events";
-import type { Socket } from "node:net";
+import type { Duplex } from "node:stream";
 import { createSecureContext, type SecureContext, TLSSocket } from "node:tls";
 import { secureContextOptions, type TlsMaterial } from "./certificates.js";
 
@@ -138,7 +138,7 @@ export class SessionTls {
    * @throws TlsHandshakeError; `raw` is then destroyed.
    */
   handshake(
-    raw: Socket,
+    raw: Duplex,
     options: { timeout: number; signal?: AbortSignal; renewTickets?: boolean },
   ): Promise<TLSSocket> {
     const { signal } = options;

@@ -26,6 +26,9 @@ export interface ResolvedOptions {
   readonly tlsAvailable: boolean;
   readonly requireTlsForControl: boolean;
   readonly requireTlsForData: boolean;
+  readonly allowCcc: boolean;
+  /** The control connection was TLS from the start (implicit FTPS): CCC is not offered there. */
+  readonly implicitTls: boolean;
   readonly idleTimeout: number;
   readonly loginTimeout: number;
   readonly maxLoginAttempts: number;
@@ -51,6 +54,8 @@ export function resolveOptions(o: ServerSessionOptions): ResolvedOptions {
     tlsAvailable: o.tls?.available ?? false,
     requireTlsForControl: o.tls?.requireForControl ?? false,
     requireTlsForData: o.tls?.requireForData ?? false,
+    allowCcc: o.tls?.allowCcc ?? false,
+    implicitTls: o.secure ?? false,
     idleTimeout: o.idleTimeout ?? 300_000,
     loginTimeout: o.loginTimeout ?? 60_000,
     maxLoginAttempts: o.maxLoginAttempts ?? 3,
@@ -88,6 +93,7 @@ export type Pending =
   | { kind: "storage"; id: number; onResult: (r: StorageResult) => void }
   | { kind: "passive"; id: number; onResult: (r: PassiveResult) => void }
   | { kind: "secure"; id: number; onResult: (ok: boolean) => void }
+  | { kind: "clear"; id: number; onResult: (ok: boolean) => void }
   | { kind: "delay"; release: number; onRelease: () => void }
   | { kind: "transfer"; id: number; transfer: RunningTransfer };
 
@@ -198,6 +204,12 @@ export class SessionCore {
     const id = this.id();
     this.pending = { kind: "secure", id, onResult };
     this.emit({ type: "secure-control", id });
+  }
+
+  clearControl(onResult: (ok: boolean) => void): void {
+    const id = this.id();
+    this.pending = { kind: "clear", id, onResult };
+    this.emit({ type: "clear-control", id });
   }
 
   transfer(request: TransferRequest): void {

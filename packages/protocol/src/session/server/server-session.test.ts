@@ -556,6 +556,99 @@ describe("FTPS details (RFC 4217)", () => {
     expect(run(s, "USER a\r\nPASS b\r\n", answer, events)).toEqual(["331", "230"]);
     expect(events.some((e) => e.type === "login")).toBe(true);
   });
+
+  describe("CCC (RFC 4217 §5)", () => {
+    const tlsOn = (extra: { allowCcc?: boolean; requireForControl?: boolean } = {}) =>
+      new ServerSession({ peerAddress: "127.0.0.1", now: 0, tls: { available: true, ...extra } });
+    /** Answers like tlsAnswers, and `clear-control` with `cleared`. */
+    const cccAnswers =
+      (cleared = true, auth?: AuthResult) =>
+      (e: ServerEvent, s: ServerSession) => {
+        if (e.type === "clear-control") s.handleClearResult(e.id, cleared, 0);
+        else tlsAnswers(auth === undefined ? {} : { auth })(e, s);
+      };
+
+    it("is refused by default (534), offered in FEAT only when allowed", () => {
+      const s = tlsOn();
+      run(s, "");
+      expect(run(s, "AUTH TLS\r\n", cccAnswers())).toEqual(["234"]);
+      expect(run(s, "USER a\r\nPASS b\r\nCCC\r\n", cccAnswers())).toEqual(["331", "230", "534"]);
+      const events: ServerEvent[] = [];
+      run(s, "FEAT\r\n", cccAnswers(), events);
+      const feat = events.find((e) => e.type === "reply");
+      expect(feat?.type === "reply" && feat.lines).not.toContain(" CCC");
+      const allowed = tlsOn({ allowCcc: true });
+      const seen: ServerEvent[] = [];
+      run(allowed, "FEAT\r\n", cccAnswers(), seen);
+      const lines = seen.flatMap((e) => (e.type === "reply" && e.code === 211 ? e.lines : []));
+      expect(lines).toEqual(expect.arrayContaining([" AUTH TLS", " CCC", " PBSZ", " PROT"]));
+    });
+
+    it("clears an explicit TLS control connection after login: 200, then clear-control; data keeps PROT P", () => {
+      const s = tlsOn({ allowCcc: true });
+      run(s, "");
+      const events: ServerEvent[] = [];
+      expect(run(s, "AUTH TLS\r\n", cccAnswers())).toEqual(["234"]);
+      expect(run(s, "USER a\r\nPASS b\r\nPBSZ 0\r\nPROT P\r\nCCC\r\n", cccAnswers(), events)).toEqual([
+        "331",
+        "230",
+        "200",
+        "200",
+        "200",
+      ]);
+      // The 200 comes before the request to end TLS, so it still travels under TLS.
+      const types = events.map((e) => (e.type === "reply" ? `reply ${e.code}` : e.type));
+      expect(types.slice(types.lastIndexOf("command"))).toEqual(["command", "reply 200", "clear-control"]);
+      // A second CCC: the connection is already clear. AUTH again is not offered (503).
+      expect(run(s, "CCC\r\nAUTH TLS\r\n", cccAnswers())).toEqual(["533", "503"]);
+      // Data connections keep their protection level (RFC 4217 §5: CCC is about the control connection).
+      const transfers: ServerEvent[] = [];
+      expect(run(s, "EPSV\r\nRETR f\r\n", cccAnswers(), transfers)).toEqual(["229", "150", "226"]);
+      const transfer = transfers.find((e) => e.type === "transfer");
+      expect(transfer?.type === "transfer" && transfer.request.protect).toBe(true);
+    });
+
+    it("refuses before login (530), without TLS (533), on implicit FTPS and when TLS is required (534)", () => {
+      const beforeLogin = tlsOn({ allowCcc: true });
+      run(beforeLogin, "");
+      expect(run(beforeLogin, "AUTH TLS\r\n", cccAnswers())).toEqual(["234"]);
+      expect(run(beforeLogin, "CCC\r\n", cccAnswers())).toEqual(["530"]);
+
+      const clear = tlsOn({ allowCcc: true });
+      run(clear, "");
+      expect(run(clear, "USER a\r\nPASS b\r\nCCC\r\n", cccAnswers())).toEqual(["331", "230", "533"]);
+
+      const implicit = new ServerSession({
+        peerAddress: "127.0.0.1",
+        now: 0,
+        secure: true,
+        tls: { available: true, allowCcc: true },
+      });
+      run(implicit, "");
+      expect(run(implicit, "USER a\r\nPASS b\r\nCCC\r\n", cccAnswers())).toEqual(["331", "230", "534"]);
+
+      const required = tlsOn({ allowCcc: true, requireForControl: true });
+      run(required, "");
+      expect(run(required, "AUTH TLS\r\n", cccAnswers())).toEqual(["234"]);
+      expect(run(required, "USER a\r\nPASS b\r\nCCC\r\n", cccAnswers())).toEqual(["331", "230", "534"]);
+
+      const account = tlsOn({ allowCcc: true });
+      run(account, "");
+      const strict: AuthResult = { ok: true, permissions: "all", requireSecureControl: true };
+      expect(run(account, "AUTH TLS\r\n", cccAnswers(true, strict))).toEqual(["234"]);
+      expect(run(account, "USER a\r\nPASS b\r\nCCC\r\n", cccAnswers(true, strict))).toEqual(["331", "230", "534"]);
+    });
+
+    it("closes the session when the I/O layer could not clear the connection", () => {
+      const s = tlsOn({ allowCcc: true });
+      run(s, "");
+      const events: ServerEvent[] = [];
+      expect(run(s, "AUTH TLS\r\n", cccAnswers(false))).toEqual(["234"]);
+      expect(run(s, "USER a\r\nPASS b\r\nCCC\r\n", cccAnswers(false), events)).toEqual(["331", "230", "200"]);
+      expect(events.at(-1)).toEqual({ type: "close", reason: "refused" });
+      expect(s.isClosed).toBe(true);
+    });
+  });
 });
 
 describe("framing and flow", () => {

@@ -230,6 +230,17 @@ export class ServerSession {
   }
 
   /**
+   * The answer to a `clear-control` event: whether TLS on the control connection was ended
+   * with the TCP connection kept. On failure the connection is gone: the session closes.
+   */
+  handleClearResult(id: number, ok: boolean, now?: number): void {
+    const pending = this.take("clear", id, now);
+    if (pending === undefined) return;
+    pending.onResult(ok);
+    this.pump();
+  }
+
+  /**
    * The transfer's source or target is ready (file opened, listing read): the 150 reply is
    * sent now (RFC 959 §5.4: "1yz" before the data). For STOU give the chosen `name`; for
    * RETR the `size` if known.

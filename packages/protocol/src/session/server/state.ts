@@ -19,6 +19,10 @@ export interface SessionState {
   /** RFC 2428 §3: after EPSV ALL only EPSV may set up data connections. */
   epsvAll: boolean;
   secure: boolean;
+  /** CCC was honoured: the control connection is clear again (RFC 4217 §5); data keeps its PROT. */
+  controlCleared: boolean;
+  /** The logged-in account may use only a TLS control connection (so CCC is refused). */
+  requireSecureControl: boolean;
   pbsz: boolean;
   prot: "C" | "P";
   mlstFacts: string[];
@@ -61,6 +65,8 @@ export function initialState(secure: boolean): SessionState {
     data: undefined,
     epsvAll: false,
     secure,
+    controlCleared: false,
+    requireSecureControl: false,
     pbsz: secure,
     prot: secure ? "P" : "C",
     mlstFacts: [...DEFAULT_MLST_FACTS],

@@ -139,6 +139,13 @@ export type ServerEvent =
    * `handleSecureResult`; later bytes come from the TLS layer.
    */
   | { readonly type: "secure-control"; readonly id: number }
+  /**
+   * End TLS on the control connection (CCC, RFC 4217 §5): once the 200 before it is
+   * flushed, send close_notify, keep the TCP connection, and read clear text from it again
+   * (skipping the client's own close_notify if it sends one); report with
+   * `handleClearResult`. Data connections keep their PROT level and TLS.
+   */
+  | { readonly type: "clear-control"; readonly id: number }
   | { readonly type: "protocol-error"; readonly code: string; readonly line: string }
   | { readonly type: "close"; readonly reason: CloseReason };
 
@@ -184,6 +191,13 @@ export interface ServerSessionOptions {
     readonly requireForControl?: boolean;
     /** Transfers refused with 521 unless PROT P (RFC 4217 §10.2). */
     readonly requireForData?: boolean;
+    /**
+     * CCC (RFC 4217 §5, RFC 2228 §3) honoured: after login, on a control connection made
+     * secure by AUTH, when neither the server nor the account requires TLS on it. Default
+     * false: CCC gets 534 (RFC 4217 §5 lets a server refuse it). CCC exists for firewalls
+     * that must read PORT/PASV; it gives up the integrity of every later command.
+     */
+    readonly allowCcc?: boolean;
   };
   /** Milliseconds of inactivity after login before 421 and close (default 300000, vsftpd's idle_session_timeout). */
   readonly idleTimeout?: number;

@@ -52,6 +52,7 @@ export function handlePass(core: SessionCore, command: CommandOf<"PASS">): void 
       core.state.permissions = new Set(result.permissions === "all" ? ALL_PERMISSIONS : result.permissions);
       core.state.fxp = result.fxp ?? false;
       core.state.requireSecureData = result.requireSecureData;
+      core.state.requireSecureControl = result.requireSecureControl ?? false;
       core.state.cwd = normalizeVirtualPath(result.home ?? "/");
       core.state.failedLogins = 0;
       core.lastActivity = core.now;

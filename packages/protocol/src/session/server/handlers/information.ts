@@ -18,7 +18,12 @@ export function handleNoop(core: SessionCore): void {
 export function featureLines(core: SessionCore): string[] {
   const o = core.options;
   const features: string[] = [];
-  if (o.tlsAvailable) features.push("AUTH TLS", "AUTH SSL", "PBSZ", "PROT");
+  if (o.tlsAvailable) {
+    features.push("AUTH TLS", "AUTH SSL");
+    // RFC 4217 defines no FEAT line for CCC; ProFTPD sends one, and it tells a client that asks.
+    if (o.allowCcc) features.push("CCC");
+    features.push("PBSZ", "PROT");
+  }
   features.push("EPRT", "EPSV");
   features.push(`HASH ${o.hashAlgorithms.map((a) => (a === core.state.hashAlgorithm ? `${a}*` : a)).join(";")}`);
   features.push("HOST", "LANG EN*", "MDTM", "MFMT");

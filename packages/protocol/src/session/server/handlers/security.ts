@@ -71,13 +71,36 @@ export function handleProt(core: SessionCore, command: CommandOf<"PROT">): void 
 }
 
 /**
- * RFC 4217 §5 and §15.3 CCC: refused (534). An I/O layer on Node could not honour it anyway:
- * it can neither send close_notify without closing the TCP connection nor unwrap a TLS socket.
+ * RFC 4217 §5 CCC ("Clear Command Channel", RFC 2228 §3): TLS on the control connection ends,
+ * the TCP connection stays, and commands continue in clear text; data connections keep their
+ * PROT level. It exists for NAT firewalls that must read PORT/PASV. Refused (534) unless the
+ * server allows it, on an implicit-FTPS connection (no clear state to return to), and when
+ * the server or the account requires TLS on the control connection (clearing it would undo
+ * that policy). Only after login: the credentials must never travel in the clear.
  */
 export function handleCcc(core: SessionCore): void {
-  if (!core.state.secure) {
+  if (!core.state.secure || core.state.controlCleared) {
     core.reply(533, "CCC needs a TLS control connection.");
     return;
   }
-  core.reply(534, "CCC refused by policy.");
+  if (!core.options.allowCcc) {
+    core.reply(534, "CCC refused by policy.");
+    return;
+  }
+  if (core.options.implicitTls) {
+    core.reply(534, "CCC refused: this is an implicit FTPS connection.");
+    return;
+  }
+  if (core.options.requireTlsForControl || core.state.requireSecureControl) {
+    core.reply(534, "CCC refused: TLS is required on the control connection.");
+    return;
+  }
+  core.reply(200, "CCC command successful: the control connection is now clear.");
+  core.clearControl((ok) => {
+    if (!ok) {
+      core.close("refused");
+      return;
+    }
+    core.state.controlCleared = true;
+  });
 }
