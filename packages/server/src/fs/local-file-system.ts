@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Dir, Dirent, Stats } from "node:fs";
-import { constants, lstatSync } from "node:fs";
+import { constants, lstatSync, opendirSync } from "node:fs";
 import {
   copyFile,
   type FileHandle,
@@ -53,7 +53,7 @@ export interface LocalFileSystemOptions {
   readonly chmodMask?: number;
   /**
    * ms a synchronous listing batch may take before the rest of that listing moves to the thread
-   * pool (see {@link LocalFileSystem.list}); 0 always lists on the thread pool. Default 10.
+   * pool (see {@link LocalFileSystem.list}); 0 always lists on the thread pool. Default 25.
    * @internal
    */
   readonly listSyncBudgetMs?: number;
@@ -65,8 +65,12 @@ const READ_HIGH_WATER_MARK = 1024 * 1024;
 const LIST_CONCURRENCY = 16;
 /** Entries described per batch of a listing (between two turns of the event loop). */
 const LIST_BATCH = 128;
-/** A synchronous batch slower than this (ms) moves the rest of the listing to the thread pool (default). */
-const LIST_SYNC_BUDGET_MS = 10;
+/**
+ * A synchronous batch slower than this (ms) moves the rest of the listing to the thread pool
+ * (default). 128 cached `lstat`s take 1–4 ms here even on a loaded 2-core VM; storage that needs
+ * 200 µs per call is not local and cached, and is better served by the thread pool.
+ */
+const LIST_SYNC_BUDGET_MS = 25;
 /** Names handed to NLST per batch. */
 const NAMES_BATCH = 512;
 /** Directory entries fetched per `readdir` call (Node's default is 32). */
@@ -233,9 +237,10 @@ export class LocalFileSystem implements FileSystem {
    * on a local file system a thread-pool `lstat` costs several times the call itself (a 100,000
    * entry LIST took 6 s with 16 promises in flight against 2.5 s synchronously, on our 2-core
    * VMs), and vsftpd, which LIST is measured against, stats synchronously too. The event loop is
-   * given back after every batch, and a batch slower than {@link LIST_SYNC_BUDGET_MS} (a cold
-   * disk, a network file system; `listSyncBudgetMs`) switches the rest of the listing to the thread pool, so a slow
-   * storage never blocks other sessions for more than one batch.
+   * given back after every batch, and once a batch has run longer than `listSyncBudgetMs`
+   * (default 25 ms: a cold disk, a network file system) the rest of the listing goes to the
+   * thread pool, so a slow storage never holds other sessions up for more than that budget and
+   * one call.
    *
    * @throws {FileSystemError} on the first iteration: `not-found`, `not-directory`, `permission`.
    */
@@ -249,8 +254,11 @@ export class LocalFileSystem implements FileSystem {
           const started = performance.now();
           const names = this.readNamesSync(directory, path, LIST_BATCH);
           if (names.length === 0) return;
-          for (const name of names) entries.push(await this.describeFast(anchor.path, name));
-          if (performance.now() - started > this.listSyncBudgetMs) sync = false;
+          for (const name of names) {
+            // Checked per entry: the loop is never held longer than the budget and one call.
+            if (sync && performance.now() - started > this.listSyncBudgetMs) sync = false;
+            entries.push(await (sync ? this.describeFast(anchor.path, name) : this.describe(anchor.path, name)));
+          }
         } else {
           const names = await this.readNames(directory, path, LIST_BATCH);
           if (names.length === 0) return;
@@ -282,13 +290,22 @@ export class LocalFileSystem implements FileSystem {
   async *listNames(path: string): AsyncIterable<string> {
     const { anchor, directory } = await this.openListing(path);
     try {
+      // As in list(): `readdir` on this thread while it is fast, one batch per turn of the loop.
+      let sync = this.listSyncBudgetMs > 0;
       for (;;) {
-        const names = await this.readNames(directory, path, NAMES_BATCH);
+        const started = performance.now();
+        const names = sync
+          ? this.readNamesSync(directory, path, NAMES_BATCH)
+          : await this.readNames(directory, path, NAMES_BATCH);
         if (names.length === 0) return;
+        if (sync && performance.now() - started > this.listSyncBudgetMs) sync = false;
         yield* names;
+        if (sync) await yieldToEventLoop();
       }
     } finally {
-      await directory.close().catch(() => {});
+      try {
+        directory.closeSync();
+      } catch {}
       await anchor.release();
     }
   }
@@ -302,7 +319,12 @@ export class LocalFileSystem implements FileSystem {
       throw storageError(error, `list ${path}`);
     }
     try {
-      return { anchor, directory: await opendir(anchor.path, { bufferSize: READDIR_BUFFER }) };
+      // A listing starts synchronously (see list()), so the directory is opened on this thread
+      // too: one call, like the first lstat of a batch, before the budget can judge the storage.
+      const options = { bufferSize: READDIR_BUFFER };
+      const directory =
+        this.listSyncBudgetMs > 0 ? opendirSync(anchor.path, options) : await opendir(anchor.path, options);
+      return { anchor, directory };
     } catch (error) {
       await anchor.release();
       throw storageError(error, `list ${path}`);

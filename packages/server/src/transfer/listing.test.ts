@@ -60,12 +60,16 @@ describe("NLST (RFC 959 §4.1.3: names only)", () => {
     const before = fs.statted.length;
     expect(lines(await c.list("NLST", "/d")).sort()).toEqual(["a.txt", "b.txt", "sub"]);
     expect(fs.listCalls).toBe(0);
-    // The directory itself is looked at (a file gets its own name back, a missing path 550), nothing else.
-    expect(fs.statted.slice(before)).toEqual(["/d"]);
-    // NLST of a file still names that file; LIST still reads the entries with their status.
+    // Nothing is stat-ed, not even the directory: its listing is opened straight away.
+    expect(fs.statted.slice(before)).toEqual([]);
+    // NLST of a file still names that file (stat-ed once its listing said not-directory).
     expect(await c.list("NLST", "/d/a.txt")).toBe("a.txt\r\n");
+    expect(fs.statted.slice(before)).toEqual(["/d/a.txt"]);
+    // LIST still reads the entries with their status; a missing path is 550 before any 150.
     expect(lines(await c.list("LIST", "/d"))).toHaveLength(3);
     expect(fs.listCalls).toBe(1);
+    await c.epsv();
+    await c.expect("NLST", "/missing", 550);
   });
 
   it("gives the names LocalFileSystem.list() gives, dot files only with -a", async () => {

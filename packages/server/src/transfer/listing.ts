@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import { type EntryInfo, formatListingEntry, formatMlsxListingEntry, virtualBasename } from "@ftpkit/protocol";
 import type { FileSystem } from "../fs/file-system.js";
+import { storageErrorKindOf } from "../fs/index.js";
 import { endAndFlush, writeWithBackpressure } from "../internal/socket-io.js";
 import {
   failed,
@@ -22,12 +23,18 @@ const UNSAFE_NAME = /[\r\n]/;
 /**
  * The entries of `path`: a directory's entries, or the file itself (LIST of a file shows
  * that file, as `ls -l file` does). Errors of the first read surface here, before any 150.
+ *
+ * The path is listed straight away, since it is nearly always a directory: every file system
+ * fails a listing of a file with `not-directory` on its first iteration (the conformance
+ * suite checks it), and only then is the path stat-ed. One path resolution for a directory
+ * instead of a `stat` and then a listing (four thread-pool round trips fewer per LIST with
+ * LocalFileSystem).
  * @internal
  */
 export async function openEntries(
   fs: FileSystem,
   path: string,
-): Promise<{ info: EntryInfo; iterator: AsyncIterator<EntryInfo>; first: IteratorResult<EntryInfo> }>;
+): Promise<{ directory: boolean; iterator: AsyncIterator<EntryInfo>; first: IteratorResult<EntryInfo> }>;
 /**
  * With `namesOnly`, a directory's entries come from `fs.listNames()` when the file system has
  * it (NLST: no status per entry), as `{ name }`.
@@ -37,25 +44,31 @@ export async function openEntries(
   fs: FileSystem,
   path: string,
   namesOnly: true,
-): Promise<{ info: EntryInfo; iterator: AsyncIterator<Named>; first: IteratorResult<Named> }>;
+): Promise<{ directory: boolean; iterator: AsyncIterator<Named>; first: IteratorResult<Named> }>;
 export async function openEntries(
   fs: FileSystem,
   path: string,
   namesOnly = false,
-): Promise<{ info: EntryInfo; iterator: AsyncIterator<Named>; first: IteratorResult<Named> }> {
-  const info = await fs.stat(path);
-  const iterable: AsyncIterable<Named> =
-    info.type !== "directory"
-      ? (async function* () {
-          yield { ...info, name: info.name || virtualBasename(path) };
-        })()
-      : namesOnly && fs.listNames !== undefined
-        ? named(fs.listNames(path))
-        : fs.list(path);
-  const iterator = iterable[Symbol.asyncIterator]();
+): Promise<{ directory: boolean; iterator: AsyncIterator<Named>; first: IteratorResult<Named> }> {
+  const listing: AsyncIterable<Named> =
+    namesOnly && fs.listNames !== undefined ? named(fs.listNames(path)) : fs.list(path);
+  let iterator = listing[Symbol.asyncIterator]();
+  let notDirectory: unknown;
   try {
-    const first = await iterator.next();
-    return { info, iterator, first };
+    return { directory: true, iterator, first: await iterator.next() };
+  } catch (error) {
+    await iterator.return?.();
+    if (storageErrorKindOf(error) !== "not-directory") throw error;
+    notDirectory = error;
+  }
+  const info = await fs.stat(path);
+  // Turned into a directory in between: the listing's answer stands.
+  if (info.type === "directory") throw notDirectory;
+  iterator = (async function* () {
+    yield { ...info, name: info.name || virtualBasename(path) };
+  })();
+  try {
+    return { directory: false, iterator, first: await iterator.next() };
   } catch (error) {
     await iterator.return?.();
     throw error;
@@ -85,7 +98,7 @@ function showsHidden(options: string): boolean {
 export async function runListing(ctx: TransferContext): Promise<TransferOutcome> {
   const { request, fs, signal } = ctx;
   const path = request.path;
-  let opened: { info: EntryInfo; iterator: AsyncIterator<Named>; first: IteratorResult<Named> };
+  let opened: { directory: boolean; iterator: AsyncIterator<Named>; first: IteratorResult<Named> };
   try {
     opened = request.kind === "nlst" ? await openEntries(fs, path, true) : await openEntries(fs, path);
   } catch (error) {
@@ -94,7 +107,7 @@ export async function runListing(ctx: TransferContext): Promise<TransferOutcome>
   const { iterator } = opened;
   try {
     // RFC 3659 §7.2.2: MLSD of a file is an error (the session answers 501).
-    if (request.kind === "mlsd" && opened.info.type !== "directory") return failed(path, "not-directory");
+    if (request.kind === "mlsd" && !opened.directory) return failed(path, "not-directory");
     let socket: Socket;
     try {
       socket = await ctx.openData(signal);
