@@ -1,7 +1,6 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { safeNormalizeIp, sameHost } from "@ftpkit/protocol";
 import { readProxyHeader } from "../proxy/read-proxy-header.js";
-import type { TrustedProxies } from "../proxy/trusted-proxies.js";
 import type { PortPool } from "./port-pool.js";
 
 /** Why no data connection came. @internal */
@@ -28,7 +27,8 @@ export interface PassiveListenerOptions {
    * `allowedPeer` (the control connection's relayed client).
    */
   readonly proxy?: {
-    readonly trusted: TrustedProxies;
+    /** The trusted proxies (`TrustedProxies`): whether a peer address is one. */
+    readonly trusted: { has(remoteAddress: string | undefined): boolean };
     readonly headerTimeout: number;
     /** Told how each trusted proxy's header read ended. */
     readonly onHeader?: (
