@@ -194,6 +194,24 @@ describe("PROXY protocol from a trusted proxy", () => {
     }
   });
 
+  it("hundreds of bad, missing and abandoned headers at once: every socket released, no session", async () => {
+    const { t, connects } = await proxied({ proxyProtocol: { trustedProxies: ["127.0.0.1"], headerTimeout: 500 } });
+    const sockets = () => process.getActiveResourcesInfo().filter((r) => r === "TCPSocketWrap").length;
+    const before = sockets();
+    const bad = [
+      Buffer.from("PROXY TCP4 1.2.3.4 5.6.7.8 1 99999\r\n"),
+      Buffer.from("GET / HTTP/1.1\r\n\r\n"),
+      Buffer.from("PROXY UNKNOWN"), // never finished: the timeout
+      undefined, // nothing: the timeout
+    ];
+    const results = await Promise.all(Array.from({ length: 400 }, (_, i) => unanswered(t.port, bad[i % 4])));
+    expect(results.every((r) => r.received === 0)).toBe(true);
+    expect(connects).toEqual([]);
+    await vi.waitFor(() => expect(sockets()).toBe(before));
+    const c = await connectWith(t, formatProxyHeaderV1(CLIENT));
+    await c.login("alice", "secret");
+  });
+
   it("an untrusted sender's PROXY line is plain FTP: 500, and its real address is kept", async () => {
     const { t, logins, connects } = await proxied();
     const c = track(await RawClient.connect(t.port, { localAddress: UNTRUSTED }));
