@@ -141,6 +141,19 @@ describe("PROXY protocol from a trusted proxy", () => {
     expect(connects.map((e) => e.remoteAddress)).toEqual(["2001:db8::7"]);
   });
 
+  it("over IPv6 loopback: a trusted proxy at ::1 relays an IPv6 client", async () => {
+    const { t, logins } = await proxied({ host: "::1", proxyProtocol: { trustedProxies: ["fd00::/8", "::1"] } });
+    const header = formatProxyHeaderV1({
+      ...CLIENT,
+      family: 6,
+      sourceAddress: "2001:db8::42",
+      destinationAddress: "::1",
+    });
+    const c = track(await RawClient.connect(t.port, { host: "::1", preamble: header }));
+    await c.login("alice", "secret");
+    expect(logins.map((l) => l.remoteAddress)).toEqual(["2001:db8::42"]);
+  });
+
   it("v2 LOCAL and v1 UNKNOWN keep the real peer address", async () => {
     const { t, logins } = await proxied();
     for (const header of [
