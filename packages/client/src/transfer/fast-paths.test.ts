@@ -78,6 +78,35 @@ describe("upload from bytes and small files", () => {
     expect(seen.at(-1)).toMatchObject({ bytes: size, total: size });
   });
 
+  it("uploads a multi-MiB file from a path through reused buffers, whole and from an offset", async () => {
+    const server = await faultServer();
+    const client = await connect(server);
+    const dir = await tempDir();
+    await writeFile(path.join(dir, "big"), big);
+    const seen: TransferProgress[] = [];
+    const result = await client.upload(path.join(dir, "big"), "big", { onProgress: (p) => seen.push(p) });
+    expect(result.bytes).toBe(big.length);
+    expect(sha256(server.files.get("/big")?.data ?? Buffer.alloc(0))).toBe(sha256(big));
+    expect(seen.at(-1)).toMatchObject({ bytes: big.length, total: big.length });
+    await client.upload(big.subarray(0, 1_500_000), "part");
+    await client.upload(path.join(dir, "big"), "part", { offset: 1_500_000 });
+    expect(sha256(server.files.get("/part")?.data ?? Buffer.alloc(0))).toBe(sha256(big));
+  });
+
+  it("converts a multi-MiB text file from a path in TYPE A, CR and LF split across reads", async () => {
+    const server = await faultServer();
+    const client = await connect(server);
+    const dir = await tempDir();
+    const text = Buffer.alloc(2 * 1024 * 1024 + 10, 0x62);
+    text[1024 * 1024 - 1] = 0x0d;
+    text[1024 * 1024] = 0x0a;
+    text[1024 * 1024 + 7] = 0x0a;
+    await writeFile(path.join(dir, "t.txt"), text);
+    await client.upload(path.join(dir, "t.txt"), "t.txt", { type: "ascii" });
+    const expected = Buffer.from(text.toString("latin1").replace(/(?<!\r)\n/g, "\r\n"), "latin1");
+    expect(server.files.get("/t.txt")?.data.equals(expected)).toBe(true);
+  });
+
   it("resumes a small file upload after the connection drops (SIZE, then APPE with the rest)", async () => {
     const server = await faultServer({
       script: {

@@ -3,7 +3,6 @@
  * bytes can be read again from any position, so an upload from them resumes after a
  * dropped connection; a stream is read once.
  */
-import { createReadStream } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { Readable } from "node:stream";
 
@@ -16,21 +15,24 @@ export interface Source {
   /** The number of bytes, when known. */
   readonly size: number | undefined;
   /**
-   * The bytes from `position` on: a stream (streams ignore the position: read once), or,
-   * for bytes in memory, those bytes themselves, which the upload writes straight to the
-   * data socket without a stream in between.
+   * The bytes from `position` on: a stream (streams ignore the position: read once); for
+   * bytes in memory, those bytes themselves; for a local file, the file and where to start.
+   * Bytes and files are written to the data socket without a stream in between.
    */
-  open(position: number): Readable | Uint8Array;
+  open(position: number): Readable | Uint8Array | FileSlice;
 }
 
-/** Local files are read with 1 MiB chunks (shared/notes/node-throughput.md: 2x the default 64 KiB). */
-export const FILE_CHUNK = 1024 * 1024;
+/** A local file from `start` to its end (read by transfer/file-sender.ts). */
+export interface FileSlice {
+  readonly file: string;
+  readonly start: number;
+}
 
 /**
  * Files up to this size are read whole before the transfer command and sent like bytes:
- * one read instead of a read stream per file (open, read, read to EOF, close, each a trip
- * through the thread pool, and a 1 MiB buffer), which dominated uploads of many small files.
- * Bigger files are streamed, never held in memory.
+ * one read instead of open, read, read to EOF and close (each a trip through the thread
+ * pool) once the server is ready, which dominated uploads of many small files. Bigger files
+ * are sent piece by piece, never held in memory.
  */
 export const SMALL_FILE = 64 * 1024;
 
@@ -43,17 +45,7 @@ export async function toSource(input: UploadSource): Promise<Source> {
       // The file may have changed since the stat; what was read is what is sent.
       if (bytes.byteLength <= SMALL_FILE) return bytesSource(bytes);
     }
-    return {
-      rewindable: true,
-      size: info.size,
-      // A file smaller than a chunk gets a smaller read buffer (it grows back to a chunk
-      // when the file grew meanwhile: the stream just reads again).
-      open: (position) =>
-        createReadStream(input, {
-          start: position,
-          highWaterMark: Math.min(FILE_CHUNK, Math.max(SMALL_FILE, info.size - position)),
-        }),
-    };
+    return { rewindable: true, size: info.size, open: (position) => ({ file: input, start: position }) };
   }
   if (input instanceof Uint8Array) return bytesSource(input);
   let used = false;

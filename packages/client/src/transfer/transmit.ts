@@ -4,15 +4,17 @@
  * connection), end the data connection, and finish on the joint completion.
  */
 import type { Socket } from "node:net";
-import { type Readable, Transform } from "node:stream";
+import { Readable, Transform } from "node:stream";
 import { AsciiEncoder, type Reply } from "@ftpkit/protocol";
 import { DataChannel } from "../data-channel.js";
 import { FtpConnectionError } from "../errors/ftp-connection-error.js";
 import { deferred } from "../internal/deferred.js";
 import type { Connection } from "../transport/connection.js";
 import { abandonTransfer } from "./abandon.js";
+import { type FileSending, sendFile } from "./file-sender.js";
 import { firstSettled } from "./outcome.js";
 import { localWaitTicker } from "./receive.js";
+import type { FileSlice } from "./sources.js";
 import { explainTlsFailure } from "./tls-failure.js";
 
 export interface TransmitRequest {
@@ -23,7 +25,7 @@ export interface TransmitRequest {
   /** TYPE A: convert LF to CRLF on the way (RFC 959 §3.1.1.1). */
   readonly ascii: boolean;
   /** Opens the source when the server is ready for the data (bytes in memory come as they are). */
-  open(): Readable | Uint8Array;
+  open(): Readable | Uint8Array | FileSlice;
   /** Called for every chunk read from the source. */
   onChunk(count: number): void;
 }
@@ -40,11 +42,14 @@ export async function transmit(connection: Connection, request: TransmitRequest)
   const channel = await DataChannel.open(connection, undefined, request.signal);
   let source: Readable | undefined;
   let socketRef: Socket | undefined;
+  let file: FileSending | undefined;
   // Waiting for the source to produce (the socket has room) is our silence, not the server's.
   // Bytes in memory never keep the socket waiting.
   const ticker = localWaitTicker(
     connection,
-    () => socketRef !== undefined && !socketRef.writableNeedDrain && source?.readableEnded === false,
+    () =>
+      file?.reading() === true ||
+      (socketRef !== undefined && !socketRef.writableNeedDrain && source?.readableEnded === false),
   );
   try {
     if (request.rest !== undefined && request.rest > 0) {
@@ -91,6 +96,9 @@ export async function transmit(connection: Connection, request: TransmitRequest)
     };
     if (opened instanceof Uint8Array) {
       sendBytes(socket, opened, request.ascii ? new AsciiEncoder() : undefined, onChunk);
+    } else if (!(opened instanceof Readable)) {
+      const encoder = request.ascii ? new AsciiEncoder() : undefined;
+      file = sendFile(connection, socket, opened.file, opened.start, encoder, onChunk, (error) => local.reject(error));
     } else {
       source = opened;
       source.on("error", (error) => local.reject(error));
@@ -122,6 +130,7 @@ export async function transmit(connection: Connection, request: TransmitRequest)
     clearInterval(ticker);
     channel.destroy();
     source?.unpipe();
+    file?.stop();
   }
 }
 
