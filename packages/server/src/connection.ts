@@ -775,7 +775,7 @@ export class Connection {
             remoteAddress,
             expected: this.remoteAddress,
           });
-          // RFC 2577 §5: someone tried to take this session's data connection.
+          // RFC 2577 §8: someone tried to take this session's data connection.
           this.host.offence(remoteAddress, "data-peer-refused");
         },
       });

@@ -89,7 +89,7 @@ export interface PassiveOptions {
   readonly advertisedAddress?: string | ((clientAddress: string) => string | undefined);
   /**
    * Accept passive data connections from any address (default false: only from the control
-   * connection's peer, RFC 2577 §5 "port stealing"). Per account, `fxp` does the same.
+   * connection's peer, RFC 2577 §8 "port stealing"). Per account, `fxp` does the same.
    */
   readonly allowForeignDataPeer?: boolean;
 }

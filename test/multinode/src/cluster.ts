@@ -16,7 +16,7 @@
  * reaches the node's listener through the balancer either way. HAProxy talks to the nodes from
  * 127.0.0.1 and prefixes every connection (control and data) with a PROXY v2 header, so the
  * nodes see, score and ban the client's real address, and check that a data connection comes
- * from the control connection's client (RFC 2577 §5).
+ * from the control connection's client (RFC 2577 §8).
  *
  * Nodes are processes of the built CLI (apps/cli/dist/bin.js), stopped by PID.
  */

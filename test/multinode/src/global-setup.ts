@@ -19,23 +19,29 @@ const PACKAGES = [
   "packages/accounts-pg",
 ];
 
-function newestSource(dir: string): number {
-  let newest = 0;
+/** The newest modification time of the files under `dir` that `keep` accepts (0: none). */
+function newest(dir: string, keep: (name: string) => boolean): number {
+  if (!existsSync(dir)) return 0;
+  let time = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (entry.name !== "__tests__") newest = Math.max(newest, newestSource(path));
-    } else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".test.ts")) {
-      newest = Math.max(newest, statSync(path).mtimeMs);
+      if (entry.name !== "__tests__") time = Math.max(time, newest(path, keep));
+    } else if (keep(entry.name)) {
+      time = Math.max(time, statSync(path).mtimeMs);
     }
   }
-  return newest;
+  return time;
 }
 
+/**
+ * A package whose newest source is newer than its newest build output. (Build outputs, not
+ * tsconfig.tsbuildinfo: turbo restores `dist` from its cache without the build info.)
+ */
 function stale(pkg: string): boolean {
-  const info = join(REPO, pkg, "tsconfig.tsbuildinfo");
-  if (!existsSync(info)) return true;
-  return newestSource(join(REPO, pkg, "src")) > statSync(info).mtimeMs;
+  const built = newest(join(REPO, pkg, "dist"), (name) => name.endsWith(".js"));
+  const source = newest(join(REPO, pkg, "src"), (name) => name.endsWith(".ts") && !name.endsWith(".test.ts"));
+  return built === 0 || source > built;
 }
 
 export default async function setup(): Promise<void> {

@@ -19,7 +19,7 @@
  * 4. An input starting with a separator is absolute; otherwise it is relative to the cwd
  *    (RFC 959 §4.1.1 CWD, §5.3.1 `<pathname>`). An empty input means the cwd.
  * 5. Empty and `.` segments vanish; `..` removes the previous segment and, at the root,
- *    stays at the root: nothing can climb above `/` (RFC 2577 §5 "Restricting Access").
+ *    stays at the root: nothing can climb above `/` (RFC 2577 §4 "Restricting Access").
  * 6. Everything else is a literal name. FTP does no URL decoding, so `%2e%2e` is a file
  *    called `%2e%2e`; no tilde expansion either (wu-ftpd's `~user` globbing was a long line
  *    of exploits), so `~root` is a file called `~root`. Unicode is kept as is, without

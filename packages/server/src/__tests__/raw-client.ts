@@ -272,14 +272,32 @@ export class RawClient {
     return { host: this.socket.remoteAddress ?? "127.0.0.1", port: parseEpsvReply(reply.lines.join("\n")) };
   }
 
-  /** Connects to a passive data port. */
+  /**
+   * Connects to a passive data port. A connection the server refuses is reset at once (the
+   * server never closes a refused data connection cleanly): the socket is then returned
+   * already destroyed, for the caller to see it was refused.
+   */
   static async connectData(target: HostPort, localAddress?: string): Promise<Socket> {
     const socket = connect({
       host: target.host,
       port: target.port,
       ...(localAddress === undefined ? {} : { localAddress }),
     });
-    await once(socket, "connect");
+    await new Promise<void>((resolve, reject) => {
+      socket.once("connect", () => {
+        socket.off("error", onError);
+        resolve();
+      });
+      const onError = (error: NodeJS.ErrnoException) => {
+        if (error.code !== "ECONNRESET") {
+          reject(error);
+          return;
+        }
+        socket.on("error", () => {});
+        resolve();
+      };
+      socket.once("error", onError);
+    });
     return socket;
   }
 

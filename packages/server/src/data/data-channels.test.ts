@@ -1,16 +1,21 @@
 import diagnosticsChannel from "node:diagnostics_channel";
 import { once } from "node:events";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { connect, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { encodeHostPort } from "@ftpkit/protocol";
 import { describe, expect, it } from "vitest";
 import { startServer, text, track } from "../__tests__/harness.js";
 import { RawClient, readAll } from "../__tests__/raw-client.js";
 import { CHANNELS, type SessionMessage } from "../diagnostics.js";
+import { LocalFileSystem } from "../fs/index.js";
 
 const FILES = { "/f.txt": "some data\n" };
 
 /** Resolves true when the server accepted and kept the connection, false when it closed it at once. */
 async function refusedAtOnce(socket: Socket, ms = 300): Promise<boolean> {
+  if (socket.destroyed) return true; // reset while connecting
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
     socket.once("close", () => {
@@ -225,6 +230,42 @@ describe("active mode (RFC 959 PORT, RFC 2428 EPRT)", () => {
     expect((await c.stor("a.txt", "active upload", { mode: "port" })).final.code).toBe(226);
     expect((await c.stor("b.txt", "active upload", { mode: "eprt" })).final.code).toBe(226);
     expect(await c.list("NLST", undefined, "port")).toBe("a.txt\r\nb.txt\r\nf.txt\r\n");
+  });
+
+  it("answers an upload whose data connection closes at once, before the file is open (LocalFileSystem): 425/426 on a reset, 226 on a clean close", async () => {
+    // The server connects, then opens the file on disk; a client that resets (or closes) in
+    // between must still get a final reply, never a session waiting forever.
+    const root = await mkdtemp(join(tmpdir(), "ftpkit-active-close-"));
+    try {
+      const t = await startServer({ fs: new LocalFileSystem(root) });
+      const c = await t.login();
+      await c.expect("TYPE", "I", 200);
+      for (const [ending, code] of [
+        ["reset", 426],
+        ["close", 226],
+      ] as const) {
+        for (const verb of ["PORT", "EPRT"] as const) {
+          const name = `${ending}-${verb}.bin`;
+          const listener = await c.activeListener(verb);
+          const accepted = listener.accept();
+          c.write("STOR", name);
+          const socket = await accepted;
+          if (ending === "reset") socket.resetAndDestroy();
+          else socket.end();
+          // A reset seen before the 150 is a data connection that could not be used (425);
+          // after it, a transfer that lost its connection (426). Either way, a final reply.
+          const first = (await c.nextReply()).code;
+          if (ending === "reset" && first === 425) continue;
+          expect(first).toBe(150);
+          expect((await c.nextReply()).code).toBe(code);
+          listener.close();
+          if (ending === "close") expect((await readFile(join(root, name))).length).toBe(0);
+        }
+      }
+      await c.expect("NOOP", undefined, 200);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   it("answers 425 when nothing listens at the PORT address", async () => {

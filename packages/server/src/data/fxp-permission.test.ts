@@ -38,6 +38,7 @@ async function foreignListener(): Promise<{ server: Server; port: number; accept
 }
 
 async function refusedAtOnce(socket: Socket, ms = 300): Promise<boolean> {
+  if (socket.destroyed) return true; // reset while connecting
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
     socket.once("close", () => {

@@ -50,7 +50,7 @@ export interface PassiveListenerOptions {
  * connection's local address on a port from the range, it accepts exactly one connection
  * and then stops listening.
  *
- * Peer policy (RFC 2577 §5): a connection from an address other than the control peer is
+ * Peer policy (RFC 2577 §8): a connection from an address other than the control peer is
  * destroyed at once and the listener keeps waiting for the real client until the timeout.
  * vsftpd instead fails the transfer with 425; pyftpdlib keeps waiting, as here, because
  * otherwise anyone who guesses the port can make the legitimate transfer fail.
@@ -161,7 +161,7 @@ export class PassiveListener {
 
   /**
    * A data connection through the load balancer: its PROXY header names the client that
-   * opened it, which must be the control connection's client (RFC 2577 §5 still holds behind
+   * opened it, which must be the control connection's client (RFC 2577 §8 still holds behind
    * the balancer). A bad or missing header closes it unanswered; the listener keeps waiting.
    */
   private readHeader(socket: Socket, proxy: NonNullable<PassiveListenerOptions["proxy"]>): void {
@@ -191,13 +191,16 @@ export class PassiveListener {
   /** Takes `socket` (whose client is `peer`) as the data connection, or refuses it. */
   private admit(socket: Socket, peer: string): void {
     const allowed = this.options.allowedPeer;
+    // Refused connections are reset, not closed: a FIN would read as a clean end of file to
+    // the peer, and a server sending us a file by FXP would commit it as a complete (empty)
+    // upload (RFC 959 §3.4.1, stream mode); a reset is an error on its side.
     if (this.failure !== undefined || this.socket !== undefined) {
-      socket.destroy();
+      socket.resetAndDestroy();
       return;
     }
     if (allowed !== undefined && !sameHost(peer, allowed)) {
-      // RFC 2577 §5: refuse a data connection from a foreign host; keep waiting for the client.
-      socket.destroy();
+      // RFC 2577 §8: refuse a data connection from a foreign host; keep waiting for the client.
+      socket.resetAndDestroy();
       this.options.onForeignPeer?.(peer);
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * Hands out passive ports from a configured range, one listener per port, shared by every
  * connection of a server. Ports are tried from a random start so that successive PASV
- * replies are not predictable (RFC 2577 §5: "port stealing" is harder when the next port
+ * replies are not predictable (RFC 2577 §8: "port stealing" is harder when the next port
  * cannot be guessed); a port another process holds is skipped on EADDRINUSE.
  * @internal
  */

@@ -17,7 +17,7 @@ import { type BanRecord, type DefenderStore, MemoryDefenderStore } from "./defen
  *   unknown verb only before login);
  * - `bounce-refused`: a PORT/EPRT refused by the bounce check (RFC 2577 §3);
  * - `data-peer-refused`: a connection to a passive data port from an address that is not the
- *   control connection's peer (RFC 2577 §5, data-connection theft); scored for that address;
+ *   control connection's peer (RFC 2577 §8, data-connection theft); scored for that address;
  * - `over-limit`: a connection over `maxConnectionsPerIp`, a login over an account's
  *   `maxSessions`, a session closed for a command flood;
  * - `no-login`: a session that ended without logging in or trying to (login timeout, a slow

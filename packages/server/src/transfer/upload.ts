@@ -139,7 +139,14 @@ function receive(socket: Socket, sink: Writable, options: ReceiveOptions) {
     sink.on("error", onSinkError);
     signal.addEventListener("abort", onAbort, { once: true });
     if (signal.aborted) onAbort();
-    else socket.resume();
+    else if (socket.destroyed && !socket.readableEnded) {
+      // Closed (reset) while the target was being opened: its "close" has already been
+      // emitted and will not come again; whatever it carried is lost.
+      finish({ ok: false, side: "data", bytes });
+    } else if (socket.readableEnded) {
+      // Its clean EOF was already seen (an empty upload whose client closed at once).
+      onEnd();
+    } else socket.resume();
   });
 }
 
