@@ -174,6 +174,32 @@ describe("three nodes behind HAProxy on PostgreSQL and S3", () => {
     }
   });
 
+  it("a file quota holds across the nodes: of uploads racing on all three, exactly the quota's worth succeed", async () => {
+    await cluster.accounts.add({
+      name: "quota4",
+      passwordHash: await hashPassword(PASSWORD, { N: 1024 }),
+      root: { kind: "s3", bucket: cluster.bucket, prefix: "users/quota4" },
+      quota: { files: 4 },
+    });
+    // Two sessions on each node, each uploading one new file at the same moment.
+    const clients = await Promise.all(
+      cluster.nodes.flatMap((node) => [node, node].map((n) => connectDirect(n, "quota4"))),
+    );
+    try {
+      const outcomes = await Promise.allSettled(
+        clients.map((client, k) => client.upload(Buffer.from(`file ${k}\n`), `q${k}.txt`)),
+      );
+      const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [(o.reason as { code?: unknown }).code] : []));
+      expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(4);
+      expect(refused).toEqual([552, 552]);
+      // The account's row holds the usage of all three nodes.
+      expect(await cluster.accounts.usage("quota4")).toMatchObject({ files: 4 });
+      expect((await clients[0]?.list())?.length).toBe(4);
+    } finally {
+      await Promise.all(clients.map((c) => c.close()));
+    }
+  });
+
   it("a node SIGKILLed mid-transfer loses only its running transfers; the clients resume them on another node", async () => {
     const big = randomBytes(6 * MiB + 12_345);
     await cluster.s3Client.send(new PutObjectCommand({ Bucket: cluster.bucket, Key: "slow/big.bin", Body: big }));
