@@ -107,6 +107,30 @@ describe("upload from bytes and small files", () => {
     expect(server.files.get("/t.txt")?.data.equals(expected)).toBe(true);
   });
 
+  it("sends bytes with STOR in passive mode without waiting for the 1yz (a server may read them first)", async () => {
+    const server = await faultServer({
+      script: {
+        // Reads the whole file before it says anything: a client that waited for the 150
+        // would wait forever.
+        STOR: async (ctx) => {
+          const socket = await ctx.dataSocket();
+          const got: Buffer[] = [];
+          await new Promise<void>((resolve) => {
+            socket?.on("data", (chunk: Buffer) => got.push(chunk));
+            socket?.on("end", () => resolve());
+          });
+          ctx.server.files.set(ctx.resolve(ctx.argument), { data: Buffer.concat(got), mtime: new Date() });
+          ctx.reply(150, "go");
+          ctx.reply(226, "done");
+        },
+      },
+    });
+    const client = await connect(server, { replyTimeout: 5_000 });
+    const bytes = random(200_000);
+    await client.upload(bytes, "early");
+    expect(server.files.get("/early")?.data.equals(bytes)).toBe(true);
+  });
+
   it("resumes a small file upload after the connection drops (SIZE, then APPE with the rest)", async () => {
     const server = await faultServer({
       script: {
