@@ -73,24 +73,30 @@ export function createProgram(io: CliIo, onServe?: (running: RunningServe) => vo
     .option("--port <port>", "FTP port (0 picks a free one)", parsePort, 2121)
     .option("--web-port <port>", "web demo port on 127.0.0.1 (0 picks a free one)", parsePort, DEFAULT_WEB_PORT)
     .option("--no-web", "do not start the web demo")
+    .option("--tls", "require FTPS with a self-signed certificate (local development only); the web demo trusts it")
     .option(
       "--web-allow <host:port,...>",
       "more FTP servers the web demo may connect to (default: the bundled server only)",
       (value: string, previous: string[] = []) => [...previous, ...value.split(",").filter(Boolean)],
     )
     .action(
-      async (dir: string, o: { host: string; port: number; webPort: number; web: boolean; webAllow?: string[] }) => {
+      async (
+        dir: string,
+        o: { host: string; port: number; webPort: number; web: boolean; webAllow?: string[]; tls?: boolean },
+      ) => {
         const running = await dev({
           dir,
           host: o.host,
           port: o.port,
           webPort: o.web ? o.webPort : false,
           ...(o.webAllow === undefined ? {} : { webAllow: o.webAllow }),
+          ...(o.tls === true ? { tls: true } : {}),
         });
         io.out("ftpkit dev");
         io.out(`  FTP root   ${running.root}`);
         io.out(`  FTP server ${running.url}`);
         io.out(`  user ${running.user}, password ${running.password}`);
+        for (const line of running.tls) io.out(`  ${line}`);
         if (running.web !== undefined) io.out(`  Web demo   ${running.web.url}`);
         else if (running.webUnavailable !== undefined) io.out(`  Web demo   not started: ${running.webUnavailable}`);
         io.out("Press Ctrl-C to stop.");

@@ -122,6 +122,45 @@ describe("ftpkit dev", () => {
     await expect(fetch(`http://127.0.0.1:${webPort}/api/session`)).rejects.toThrow();
   });
 
+  it("--tls: FTPS required with a self-signed certificate, said loudly; the web demo connects over TLS trusting that certificate only", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "ftpkit-dev-"));
+    temps.push(dir);
+    let stop!: () => void;
+    const out: string[] = [];
+    const io: CliIo = {
+      out: (l) => out.push(l),
+      err: (l) => out.push(l),
+      untilStopped: () => new Promise((r) => (stop = r)),
+    };
+    const exit = main(["node", "ftpkit", "dev", dir, "--port", "0", "--web-port", "0", "--tls"], io);
+    for (let i = 0; i < 500 && !out.some((l) => l.includes("Ctrl-C")); i++) await new Promise((r) => setTimeout(r, 20));
+    const text = out.join("\n");
+    expect(text).toContain("FTPS required");
+    expect(text).toContain("SELF-SIGNED, for local development only");
+    const [, ftpPort] = /@127\.0\.0\.1:(\d+)\//.exec(text) ?? [];
+    // In the clear, login is refused (TLS required).
+    const c = await control(Number(ftpPort));
+    expect(await c.next()).toMatch(/^220 /);
+    expect(await c.send("USER dev")).toMatch(/^530 /);
+    c.socket.destroy();
+    const webPort = Number(/^ {2}Web demo {3}http:\/\/127\.0\.0\.1:(\d+)\/$/m.exec(text)?.[1]);
+    const session = await fetch(`http://127.0.0.1:${webPort}/api/session`);
+    const info = (await session.json()) as { token: string; preset: Record<string, unknown> };
+    expect(info.preset).toMatchObject({ port: Number(ftpPort), user: "dev", secure: true });
+    const cookie = (session.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const connect = (secure: boolean) =>
+      fetch(`http://127.0.0.1:${webPort}/api/connect`, {
+        method: "POST",
+        headers: { cookie, "x-ftpkit-token": info.token, "content-type": "application/json" },
+        body: JSON.stringify({ host: "127.0.0.1", port: Number(ftpPort), user: "dev", password: "", secure }),
+      });
+    const res = await connect(true);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(await res.json()).toMatchObject({ cwd: "/", user: "dev", secure: true });
+    stop();
+    expect(await exit).toBe(0);
+  });
+
   it("says which option to use when the web demo's port is taken", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftpkit-dev-"));
     temps.push(dir);

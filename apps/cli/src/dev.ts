@@ -18,6 +18,11 @@ export interface DevOptions {
   readonly webPort?: number | false;
   /** More `host:port` (or `host:*`) servers the web demo may connect to, besides the bundled one. */
   readonly webAllow?: readonly string[];
+  /**
+   * FTPS required, with a self-signed certificate generated at start (local development
+   * only); the web demo connects with explicit TLS and trusts exactly that certificate.
+   */
+  readonly tls?: boolean;
 }
 
 /** The web demo next to the bundled server. */
@@ -50,8 +55,9 @@ interface WebDemoModule {
   startDemoGateway(options: {
     host?: string;
     port?: number;
-    preset?: { host: string; port: number; user: string; password?: string; label?: string };
+    preset?: { host: string; port: number; user: string; password?: string; secure?: boolean; label?: string };
     allow?: readonly string[];
+    secureOptions?: { ca: string };
   }): Promise<{ url: string; allowed: readonly string[]; close(): Promise<void> }>;
 }
 
@@ -96,7 +102,12 @@ export async function dev(options: DevOptions): Promise<RunningDev> {
   const root = resolve(options.dir ?? "ftpkit-dev");
   await mkdir(root, { recursive: true });
   if ((await readdir(root)).length === 0) await writeFile(resolve(root, "welcome.txt"), WELCOME);
-  const running = await serve(root, { host: options.host, port: options.port, user: "dev" });
+  const running = await serve(root, {
+    host: options.host,
+    port: options.port,
+    user: "dev",
+    ...(options.tls === true ? { tls: { selfSigned: true } } : {}),
+  });
   const webPort = options.webPort ?? DEFAULT_WEB_PORT;
   if (webPort === false) return { ...running, web: undefined, webUnavailable: undefined };
 
@@ -112,13 +123,23 @@ export async function dev(options: DevOptions): Promise<RunningDev> {
   const host = dialHost(options.host);
   const port = running.server.address()?.port ?? portOf(running.url);
   const bundled = `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
+  const certificate = running.server.certificate;
   let gateway: Awaited<ReturnType<WebDemoModule["startDemoGateway"]>>;
   try {
     gateway = await webDemo.startDemoGateway({
       host: "127.0.0.1",
       port: webPort,
-      preset: { host, port, user: running.user, password: running.password, label: "the bundled server of ftpkit dev" },
+      preset: {
+        host,
+        port,
+        user: running.user,
+        password: running.password,
+        ...(certificate === undefined ? {} : { secure: true }),
+        label: "the bundled server of ftpkit dev",
+      },
       allow: [bundled, ...(options.webAllow ?? [])],
+      // The self-signed certificate is trusted by name, not by turning verification off.
+      ...(certificate === undefined ? {} : { secureOptions: { ca: certificate.pem } }),
     });
   } catch (error) {
     await running.stop(0);
