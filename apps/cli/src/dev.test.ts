@@ -28,21 +28,26 @@ async function control(port: number) {
   return { next, send, socket };
 }
 
+/** Runs `ftpkit dev ARGS` (stopped by `stop()`), collecting its output, until it says "Ctrl-C". */
+async function runDev(args: string[]): Promise<{ out: string[]; stop: () => void; exit: Promise<number> }> {
+  const out: string[] = [];
+  let stopped!: () => void;
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => out.push(l),
+    untilStopped: () => new Promise((r) => (stopped = r)),
+  };
+  const exit = main(["node", "ftpkit", "dev", ...args], io);
+  for (let i = 0; i < 500 && !out.some((l) => l.includes("Ctrl-C")); i++) await new Promise((r) => setTimeout(r, 20));
+  return { out, stop: () => stopped(), exit };
+}
+
 describe("ftpkit dev", () => {
   it("creates and seeds the folder, prints the credentials and serves it", async () => {
     const base = await mkdtemp(join(tmpdir(), "ftpkit-dev-"));
     temps.push(base);
     const dir = join(base, "root");
-    const out: string[] = [];
-    let stop!: () => void;
-    const io: CliIo = {
-      out: (l) => out.push(l),
-      err: (l) => out.push(l),
-      untilStopped: () => new Promise((r) => (stop = r)),
-    };
-    const exit = main(["node", "ftpkit", "dev", dir, "--port", "0", "--web-port", "0"], io);
-    for (let i = 0; i < 500 && !out.some((l) => l.includes("password")); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    const { out, stop, exit } = await runDev([dir, "--port", "0", "--web-port", "0"]);
     const url = out.find((l) => l.includes("ftp://")) ?? "";
     const [, user, password, port] = /ftp:\/\/([^:]+):([^@]+)@127\.0\.0\.1:(\d+)\//.exec(url) ?? [];
     expect(user).toBe("dev");
@@ -62,15 +67,7 @@ describe("ftpkit dev", () => {
     const dir = await mkdtemp(join(tmpdir(), "ftpkit-dev-"));
     temps.push(dir);
     await writeFile(join(dir, "mine.txt"), "keep");
-    let stop!: () => void;
-    const out: string[] = [];
-    const io: CliIo = {
-      out: (l) => out.push(l),
-      err: (l) => out.push(l),
-      untilStopped: () => new Promise((r) => (stop = r)),
-    };
-    const exit = main(["node", "ftpkit", "dev", dir, "--port", "0", "--no-web"], io);
-    for (let i = 0; i < 500 && !out.some((l) => l.includes("Ctrl-C")); i++) await new Promise((r) => setTimeout(r, 20));
+    const { out, stop, exit } = await runDev([dir, "--port", "0", "--no-web"]);
     stop();
     expect(await exit).toBe(0);
     expect(out.join("\n")).not.toContain("Web demo");
@@ -81,15 +78,7 @@ describe("ftpkit dev", () => {
   it("starts the web demo, filled in for the bundled server, whose password stays in the gateway", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftpkit-dev-"));
     temps.push(dir);
-    let stop!: () => void;
-    const out: string[] = [];
-    const io: CliIo = {
-      out: (l) => out.push(l),
-      err: (l) => out.push(l),
-      untilStopped: () => new Promise((r) => (stop = r)),
-    };
-    const exit = main(["node", "ftpkit", "dev", dir, "--port", "0", "--web-port", "0"], io);
-    for (let i = 0; i < 500 && !out.some((l) => l.includes("Ctrl-C")); i++) await new Promise((r) => setTimeout(r, 20));
+    const { out, stop, exit } = await runDev([dir, "--port", "0", "--web-port", "0"]);
     const [, ftpPort] = /@127\.0\.0\.1:(\d+)\//.exec(out.join("\n")) ?? [];
     const password = /user dev, password (\S+)/.exec(out.join("\n"))?.[1] ?? "";
     const web = /^ {2}Web demo {3}(http:\/\/127\.0\.0\.1:(\d+)\/)$/m.exec(out.join("\n"));
@@ -125,15 +114,7 @@ describe("ftpkit dev", () => {
   it("--tls: FTPS required with a self-signed certificate, said loudly; the web demo connects over TLS trusting that certificate only", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ftpkit-dev-"));
     temps.push(dir);
-    let stop!: () => void;
-    const out: string[] = [];
-    const io: CliIo = {
-      out: (l) => out.push(l),
-      err: (l) => out.push(l),
-      untilStopped: () => new Promise((r) => (stop = r)),
-    };
-    const exit = main(["node", "ftpkit", "dev", dir, "--port", "0", "--web-port", "0", "--tls"], io);
-    for (let i = 0; i < 500 && !out.some((l) => l.includes("Ctrl-C")); i++) await new Promise((r) => setTimeout(r, 20));
+    const { out, stop, exit } = await runDev([dir, "--port", "0", "--web-port", "0", "--tls"]);
     const text = out.join("\n");
     expect(text).toContain("FTPS required");
     expect(text).toContain("SELF-SIGNED, for local development only");

@@ -4,7 +4,6 @@
  * sessions are ended, bans and unbans are server events, and clients from other addresses
  * (127.0.0.2: Linux routes all of 127/8 to lo) are never affected.
  */
-import { once } from "node:events";
 import { connect } from "node:net";
 import { describe, expect, it, vi } from "vitest";
 import { startServer, type TestServer } from "../__tests__/harness.js";
