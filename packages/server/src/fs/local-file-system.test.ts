@@ -47,6 +47,29 @@ describeFileSystemConformance(
   { symlinks: true },
 );
 
+// Every metadata call and listing on the thread pool, as for a storage found slow (see LocalFileSystem.list).
+describeFileSystemConformance(
+  "LocalFileSystem (thread pool: listSyncBudgetMs 0)",
+  async () => {
+    const root = await mkdtemp(join(tmpdir(), "ftpkit-conformance-"));
+    return {
+      fs: new LocalFileSystem(root, { listSyncBudgetMs: 0 }),
+      cleanup: () => rm(root, { recursive: true, force: true }),
+      symlink: (target, link) => symlink(target, join(root, ...splitVirtualPath(link))),
+      populate: async (directory, names) => {
+        // Hard links to one empty file: no inode per entry, so far cheaper than mkdir on ext4.
+        const seed = join(root, ".populate-seed");
+        await hostWriteFile(seed, "");
+        const host = join(root, ...splitVirtualPath(directory));
+        for (let i = 0; i < names.length; i += 64) {
+          await Promise.all(names.slice(i, i + 64).map((name) => link(seed, join(host, name))));
+        }
+      },
+    };
+  },
+  { symlinks: true },
+);
+
 /**
  * The jail: a root with decoys inside and a sibling directory "outside" holding canaries, joined by
  * real symlinks that lead out. Every test ends by checking that nothing outside changed. The

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Dir, Dirent, Stats } from "node:fs";
-import { constants, lstatSync, opendirSync, readlinkSync } from "node:fs";
+import { closeSync, constants, lstatSync, opendirSync, openSync, readlinkSync } from "node:fs";
 import {
   copyFile,
   type FileHandle,
@@ -52,7 +52,8 @@ export interface LocalFileSystemOptions {
   readonly chmodMask?: number;
   /**
    * ms a synchronous listing batch may take before the rest of that listing moves to the thread
-   * pool (see {@link LocalFileSystem.list}); 0 always lists on the thread pool. Default 25.
+   * pool (see {@link LocalFileSystem.list}); 0 always lists, and makes every metadata call, on
+   * the thread pool. Default 25.
    * @internal
    */
   readonly listSyncBudgetMs?: number;
@@ -70,6 +71,8 @@ const LIST_BATCH = 128;
  * 200 µs per call is not local and cached, and is better served by the thread pool.
  */
 const LIST_SYNC_BUDGET_MS = 25;
+/** One metadata call slower than this (ms) moves a LocalFileSystem's metadata calls to the thread pool. */
+const META_SYNC_BUDGET_MS = 5;
 /** Names handed to NLST per batch. */
 const NAMES_BATCH = 512;
 /** Directory entries fetched per `readdir` call (Node's default is 32). */
@@ -151,6 +154,8 @@ export class LocalFileSystem implements FileSystem {
   private readonly tempPrefix: string;
   private readonly chmodMask: number;
   private readonly listSyncBudgetMs: number;
+  /** Metadata calls run on this thread until one is slow (see `metadata`). */
+  private syncMetadata: boolean;
   private realRootPromise: Promise<string> | undefined;
 
   /**
@@ -165,6 +170,7 @@ export class LocalFileSystem implements FileSystem {
     if (/[/\\\0]/.test(this.tempPrefix)) throw new TypeError("tempPrefix must not hold a separator or NUL");
     this.chmodMask = options.chmodMask ?? 0o777;
     this.listSyncBudgetMs = options.listSyncBudgetMs ?? LIST_SYNC_BUDGET_MS;
+    this.syncMetadata = this.listSyncBudgetMs > 0;
   }
 
   /**
@@ -221,7 +227,7 @@ export class LocalFileSystem implements FileSystem {
     return this.run("stat", path, async () => {
       const segments = this.segments(path);
       return this.using(await this.target(segments), async (located) => {
-        const stats = await lstat(located.path);
+        const stats = await this.lstatEntry(located.path);
         if (stats.isSymbolicLink()) throw new FileSystemError("permission", "became a symlink while we looked");
         return entryFromStats(segments.at(-1) ?? "/", stats);
       });
@@ -658,7 +664,7 @@ export class LocalFileSystem implements FileSystem {
   private async uploadTarget(segments: readonly string[]): Promise<{ located: Located; stats: Stats | undefined }> {
     let located = await this.entry(segments);
     try {
-      let stats = await lstatIfExists(located.path);
+      let stats = await this.lstatEntry(located.path, true);
       if (stats?.isSymbolicLink()) {
         const real = await this.using(located, (link) => this.followLink(link.path, true));
         located = await this.locateReal(real);
@@ -796,9 +802,9 @@ export class LocalFileSystem implements FileSystem {
    */
   private async anchorAt(path: string): Promise<Anchor> {
     if (procFdWorks === false) return { path, release: async () => {} };
-    const handle = await open(path, constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    const handle = await this.openDirectory(path, constants.O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
     try {
-      const opened = await this.descriptorPath(handle);
+      const opened = await this.descriptorPath(handle.fd);
       if (opened === undefined) {
         await handle.close();
         return { path, release: async () => {} };
@@ -822,10 +828,10 @@ export class LocalFileSystem implements FileSystem {
     if (procFdWorks !== false) {
       const root = await this.realRoot();
       const lexical = nodePath.join(root, ...segments);
-      const handle = await open(lexical, constants.O_RDONLY | O_DIRECTORY);
+      const handle = await this.openDirectory(lexical, constants.O_RDONLY | O_DIRECTORY);
       let opened: string | undefined;
       try {
-        opened = await this.descriptorPath(handle);
+        opened = await this.descriptorPath(handle.fd);
         if (opened !== undefined && !(await this.inside(opened))) {
           throw new FileSystemError("permission", "the path leads outside the root");
         }
@@ -866,7 +872,7 @@ export class LocalFileSystem implements FileSystem {
     const located = await this.entry(segments);
     let real: string;
     try {
-      if (!(await lstat(located.path)).isSymbolicLink()) return located;
+      if (!(await this.lstatEntry(located.path)).isSymbolicLink()) return located;
       real = await this.followLink(located.path, false);
     } catch (error) {
       await located.anchor.release();
@@ -903,7 +909,7 @@ export class LocalFileSystem implements FileSystem {
   private async openChecked(path: string, flags: number): Promise<FileHandle> {
     const handle = await open(path, flags | O_NOFOLLOW | O_NONBLOCK, 0o666);
     try {
-      const opened = await this.descriptorPath(handle);
+      const opened = await this.descriptorPath(handle.fd);
       if (opened !== undefined && !(await this.inside(opened))) {
         if (flags & constants.O_EXCL) await unlink(opened).catch(() => {});
         throw new FileSystemError("permission", "the opened file lies outside the root");
@@ -929,14 +935,71 @@ export class LocalFileSystem implements FileSystem {
     }
   }
 
+  /**
+   * Runs one metadata call (open a directory, lstat) on this thread while the storage answers
+   * within {@link META_SYNC_BUDGET_MS}, else on the thread pool. On a local file system the
+   * call takes microseconds and a thread-pool round trip several times that (every command
+   * on a path makes two to four of them); a call over the budget (a cold disk, a network file
+   * system) moves this instance to the thread pool for good, so a slow storage holds the event
+   * loop up once, for one call.
+   */
+  private async metadata<T>(onThread: () => T, onPool: () => Promise<T>): Promise<T> {
+    if (!this.syncMetadata) return onPool();
+    const started = performance.now();
+    try {
+      return onThread();
+    } finally {
+      if (performance.now() - started > META_SYNC_BUDGET_MS) this.syncMetadata = false;
+    }
+  }
+
+  /** Opens a directory (see {@link metadata}); `close` releases the descriptor. */
+  private openDirectory(path: string, flags: number): Promise<{ fd: number; close(): Promise<void> }> {
+    return this.metadata(
+      () => {
+        const fd = openSync(path, flags);
+        // Idempotent, as FileHandle.close() is (an anchor may be released twice on an error
+        // path): closing a raw descriptor twice could close another one that reused its number.
+        let isOpen = true;
+        return {
+          fd,
+          close: async () => {
+            if (!isOpen) return;
+            isOpen = false;
+            closeSync(fd);
+          },
+        };
+      },
+      async () => {
+        const handle = await open(path, flags);
+        return { fd: handle.fd, close: () => handle.close() };
+      },
+    );
+  }
+
+  /** lstat (see {@link metadata}); undefined for a missing entry when `missingOk`. */
+  private lstatEntry(path: string, missingOk: true): Promise<Stats | undefined>;
+  private lstatEntry(path: string): Promise<Stats>;
+  private async lstatEntry(path: string, missingOk = false): Promise<Stats | undefined> {
+    try {
+      return await this.metadata(
+        () => lstatSync(path),
+        () => lstat(path),
+      );
+    } catch (error) {
+      if (missingOk && (error as { code?: unknown }).code === "ENOENT") return undefined;
+      throw error;
+    }
+  }
+
   /** What `/proc/self/fd/<n>` says the descriptor is; undefined where there is no such /proc. */
-  private async descriptorPath(handle: FileHandle): Promise<string | undefined> {
+  private async descriptorPath(fd: number): Promise<string | undefined> {
     if (procFdWorks === false) return undefined;
     try {
       // On this thread: /proc/self/fd/<n> is answered from the kernel's descriptor table and
       // dentry cache and never waits on the storage, and a thread-pool round trip costs far
       // more than the call (every upload and listing asks this two or three times).
-      const opened = readlinkSync(`/proc/self/fd/${handle.fd}`);
+      const opened = readlinkSync(`/proc/self/fd/${fd}`);
       procFdWorks = true;
       return opened;
     } catch (error) {
@@ -1037,15 +1100,6 @@ interface Located {
   readonly anchor: Anchor;
   readonly name: string;
   readonly path: string;
-}
-
-async function lstatIfExists(path: string): Promise<Stats | undefined> {
-  try {
-    return await lstat(path);
-  } catch (error) {
-    if ((error as { code?: unknown }).code === "ENOENT") return undefined;
-    throw error;
-  }
 }
 
 /**
