@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Dir, Dirent, Stats } from "node:fs";
-import { closeSync, constants, lstatSync, opendirSync, openSync, readlinkSync } from "node:fs";
+import { closeSync, constants, lstatSync, opendirSync, openSync, readlinkSync, realpathSync } from "node:fs";
 import {
   copyFile,
   type FileHandle,
@@ -744,7 +744,12 @@ export class LocalFileSystem implements FileSystem {
 
   private realRoot(): Promise<string> {
     if (!this.realRootPromise) {
-      const pending = realpath(this.root);
+      // A metadata call like any other (see `metadata`): resolved once per instance, which a
+      // server that makes one LocalFileSystem per login pays on every session.
+      const pending = this.metadata(
+        () => realpathSync.native(this.root),
+        () => realpath(this.root),
+      );
       this.realRootPromise = pending;
       pending.catch(() => {
         if (this.realRootPromise === pending) this.realRootPromise = undefined; // retry next time
