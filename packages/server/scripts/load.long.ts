@@ -51,12 +51,15 @@ it(`${SESSIONS} concurrent sessions: login, listing, upload and download with SH
         const user = `u${i}`;
         const data = randomBytes(FILE_SIZE);
         let c: RawClient | undefined;
+        let step = "connect";
         try {
           c = await RawClient.connect(server.port, {
             localAddress: `127.0.0.${2 + (i % ADDRESSES)}`,
             timeoutMs: 60_000,
+            replyTimeoutMs: 60_000,
           });
           if (c.greeting.code !== 220) throw new Error(`greeting ${c.greeting.code}`);
+          step = "login";
           await c.login(user, "p");
           if (++loggedIn === SESSIONS) {
             allIn = performance.now() - started;
@@ -64,19 +67,25 @@ it(`${SESSIONS} concurrent sessions: login, listing, upload and download with SH
             release();
           }
           await barrier;
+          step = "TYPE";
           await c.expect("TYPE", "I", 200);
+          step = `LIST (${modes[i % 4]})`;
           await c.list("LIST", undefined, modes[i % 4]);
+          step = `STOR (${modes[(i + 1) % 4]})`;
           const up = await c.stor(`${user}.bin`, data, { mode: modes[(i + 1) % 4] });
           if (up.final.code !== 226) throw new Error(`STOR ${up.final.code}`);
+          step = `RETR (${modes[(i + 2) % 4]})`;
           const down = await c.retr(`${user}.bin`, modes[(i + 2) % 4]);
           if (down.final.code !== 226) throw new Error(`RETR ${down.final.code}`);
           if (sha256(down.data) !== sha256(data)) throw new Error("SHA-256 mismatch");
+          step = "HASH";
           const hash = await c.send("HASH", `${user}.bin`);
           if (!hash.lines.join(" ").includes(sha256(data))) throw new Error(`HASH ${hash.code}`);
+          step = "QUIT";
           await c.quit();
           if (c.violations.length > 0) throw new Error(c.violations.join("; "));
         } catch (error) {
-          errors.push(`${user}: ${String(error)}`);
+          errors.push(`${user} at ${step}: ${String(error)}`);
           c?.destroy();
           if (++loggedIn === SESSIONS) release();
         }

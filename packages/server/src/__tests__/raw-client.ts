@@ -75,6 +75,8 @@ export class RawClient {
   readonly closed: Promise<void>;
   /** The local address data connections are made from (the control connection's, when it was chosen). */
   dataLocalAddress: string | undefined;
+  /** Default wait for a reply (and for the server to connect to an active-mode listener). */
+  replyTimeoutMs = 10_000;
 
   private readonly decoder = new ReplyDecoder();
   private readonly replies: Reply[] = [];
@@ -116,6 +118,13 @@ export class RawClient {
       host?: string;
       localAddress?: string;
       timeoutMs?: number;
+      /**
+       * How long each later reply, and the server's connection to an active-mode listener,
+       * may take (default 10 s). The load test allows more: with thousands of connections on
+       * loopback, an active-mode SYN can meet a TIME_WAIT socket of the same four ports and be
+       * dropped by PAWS (nstat: TcpExtPAWSTimewait), then retransmitted after 1, 3, 7, 15 s.
+       */
+      replyTimeoutMs?: number;
       implicit?: RawTlsOptions;
       /** Bytes sent first, before TLS and before the greeting (a PROXY protocol header). */
       preamble?: Uint8Array;
@@ -135,6 +144,7 @@ export class RawClient {
     }
     const client = new RawClient(socket);
     client.dataLocalAddress = options.localAddress;
+    if (options.replyTimeoutMs !== undefined) client.replyTimeoutMs = options.replyTimeoutMs;
     if (options.implicit !== undefined) {
       client.tls = options.implicit;
       client.protectData = true;
@@ -237,7 +247,7 @@ export class RawClient {
   }
 
   /** The next reply from the server. */
-  nextReply(timeoutMs = 10_000): Promise<Reply> {
+  nextReply(timeoutMs = this.replyTimeoutMs): Promise<Reply> {
     const reply = this.replies.shift();
     if (reply !== undefined) return Promise.resolve(reply);
     if (this.error !== undefined) return Promise.reject(this.error);
@@ -311,7 +321,7 @@ export class RawClient {
     const port = typeof address === "object" && address !== null ? address.port : 0;
     const arg = verb === "PORT" ? encodeHostPort({ host, port }) : encodeEprtArgument({ host, port });
     await this.expect(verb, arg, 200);
-    return new ActiveListener(server);
+    return new ActiveListener(server, this.replyTimeoutMs);
   }
 
   /**
@@ -486,9 +496,12 @@ export class TransferRefused extends Error {
 
 /** A PORT/EPRT listener of the test client. */
 export class ActiveListener {
-  constructor(readonly server: Server) {}
+  constructor(
+    readonly server: Server,
+    private readonly timeoutMs = 10_000,
+  ) {}
 
-  accept(timeoutMs = 10_000): Promise<Socket> {
+  accept(timeoutMs = this.timeoutMs): Promise<Socket> {
     return new Promise<Socket>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error("server did not connect")), timeoutMs);
       this.server.once("connection", (socket: Socket) => {
