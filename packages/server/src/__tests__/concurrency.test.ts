@@ -53,7 +53,7 @@ describe("concurrency", () => {
       Array.from({ length: CLIENTS }, async (_, i) => {
         const user = `user${i}`;
         const data = randomBytes(FILE_SIZE);
-        const c = await RawClient.connect(port);
+        const c = await RawClient.connect(port, { replyTimeoutMs: 60_000 }); // see RawClient.connect: PAWS drops on a busy loopback
         try {
           await c.login(user, `pw-${user}`);
           if (++arrived === CLIENTS) {
