@@ -38,12 +38,15 @@ export interface FtpServerLimits {
    */
   readonly lineTimeout: number;
   /**
-   * Commands per second a session may run on average (default 200; 0: no limit). Over the
+   * Commands per second a session may run on average (default 1000; 0: no limit). Over the
    * rate the server stops reading the connection until the next command may run
-   * (back-pressure): a client that waits for each reply is only slowed down.
+   * (back-pressure): a client that waits for each reply is only slowed down. The default
+   * stays above what a busy honest client needs: a mirror of small files runs about three
+   * commands per file (TYPE/PASV/STOR), close to 1,000 a second on loopback; 200 capped a
+   * 1,000-file upload at 12.5 s where it takes 3 s.
    */
   readonly commandRate: number;
-  /** Commands that may run at once after a quiet period (default 500). */
+  /** Commands that may run at once after a quiet period (default 2000). */
   readonly commandBurst: number;
   /**
    * ms a client may keep pipelining commands (8 or more waiting) while over `commandRate`
@@ -225,8 +228,8 @@ const limitsSchema = z
       .default(8192),
     maxListEntries: z.number().int().positive().default(100_000),
     lineTimeout: z.number().int().min(0).max(2_147_483_647).default(30_000),
-    commandRate: z.number().min(0).max(1_000_000).default(200),
-    commandBurst: z.number().int().min(1).max(1_000_000).default(500),
+    commandRate: z.number().min(0).max(1_000_000).default(1000),
+    commandBurst: z.number().int().min(1).max(1_000_000).default(2000),
     floodTimeout: z.number().int().min(0).max(2_147_483_647).default(10_000),
     dataMinRate: z.number().min(0).default(1024),
     dataRateWindow: ms.min(100).default(30_000),
