@@ -149,9 +149,8 @@ describe("connections that fail", () => {
       const controller = new AbortController();
       const reason = new Error("give up");
       setTimeout(() => controller.abort(reason), 100);
-      const started = Date.now();
+      // Rejected with the abort's reason, not the 5 s connect timeout's error.
       await expect(client.download("f", collector(), { signal: controller.signal })).rejects.toBe(reason);
-      expect(Date.now() - started).toBeLessThan(2000);
       expect(server.sent("RETR")).toEqual([]);
       expect(await client.pwd()).toBe("/");
     } finally {

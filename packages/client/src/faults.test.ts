@@ -50,11 +50,10 @@ describe("connecting", () => {
 
   it("gives up on a TCP connect after connectTimeout", async () => {
     const port = await blackholePort();
-    const started = Date.now();
+    // The kernel would wait minutes for this connect; the error says our 200 ms timer ended it.
     const error = await Client.connect({ host: "127.0.0.1", port, ...FAST, connectTimeout: 200 }).catch((e) => e);
     expect(FtpTimeoutError.isInstance(error)).toBe(true);
     expect(error).toMatchObject({ code: "FTP_ERR_CONNECT_TIMEOUT", timeout: 200 });
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("gives up on a missing greeting after replyTimeout", async () => {

@@ -58,7 +58,7 @@ describe("command rate (limits.commandRate / commandBurst / floodTimeout)", () =
     await vi.waitFor(() => expect(disconnects).toEqual(["command-flood"]));
   });
 
-  it("leaves the defaults (200/s, burst 500) unnoticed by a busy normal session", async () => {
+  it("leaves the defaults (1000/s, burst 2000) unnoticed by a busy normal session", async () => {
     const t = await startServer({ files: { "/f": "x" } });
     const c = await t.login();
     const started = performance.now();
