@@ -15,7 +15,13 @@ export {
   type JointState,
   TransferState,
 } from "./client/transfer-state.js";
-export { formatListingEntry, formatMlsxListingEntry, mlsxPermissions } from "./server/listing-lines.js";
+export {
+  formatListingEntry,
+  formatMlsxListingEntry,
+  type ListingTransferEntry,
+  listingLineFormatter,
+  mlsxPermissions,
+} from "./server/listing-lines.js";
 export { LOGIN_TRANSITIONS, type LoginState } from "./server/login-state.js";
 export { FLOOD_BACKLOG, type PassiveResult, ServerSession } from "./server/server-session.js";
 export { MLST_FACTS } from "./server/state.js";

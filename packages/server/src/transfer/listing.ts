@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { type EntryInfo, formatListingEntry, formatMlsxListingEntry, virtualBasename } from "@ftpkit/protocol";
+import { type EntryInfo, listingLineFormatter, virtualBasename } from "@ftpkit/protocol";
 import type { FileSystem } from "../fs/file-system.js";
 import { storageErrorKindOf } from "../fs/index.js";
 import { endAndFlush, writeWithBackpressure } from "../internal/socket-io.js";
@@ -16,9 +16,6 @@ import {
 
 /** Lines are sent in batches of about this many bytes: no giant string, few syscalls. */
 const BATCH_BYTES = 256 * 1024;
-
-/** A name that would break the line framing of a listing (CR/LF) is never sent. */
-const UNSAFE_NAME = /[\r\n]/;
 
 /**
  * The entries of `path`: a directory's entries, or the file itself (LIST of a file shows
@@ -82,11 +79,6 @@ async function* named(names: AsyncIterable<string>): AsyncIterable<Named> {
   for await (const name of names) yield { name };
 }
 
-/** vsftpd hides dot files from LIST and NLST unless `-a` is given; MLSD shows everything (RFC 3659 §7). */
-function showsHidden(options: string): boolean {
-  return /[aA]/.test(options);
-}
-
 /**
  * LIST, NLST (RFC 959 §4.1.3) and MLSD (RFC 3659 §7): entries streamed from `fs.list()`
  * (NLST: names from `fs.listNames()` when the file system has it), formatted by the protocol package (`ls -l` lines, bare names, MLSx facts), CRLF-terminated,
@@ -124,19 +116,9 @@ export async function runListing(ctx: TransferContext): Promise<TransferOutcome>
       }
       socket = secured.socket;
       watchIdle(socket, ctx);
-      const now = ctx.now();
-      const showHidden = request.kind === "mlsd" || showsHidden(request.listOptions);
-      // Only NLST may get bare names (from `listNames`); LIST and MLSD always get EntryInfo.
-      const format = (entry: Named): string => {
-        switch (request.kind) {
-          case "nlst":
-            return entry.name;
-          case "mlsd":
-            return formatMlsxListingEntry(entry as EntryInfo, request.facts, request.permissions, entry.name);
-          default:
-            return formatListingEntry(entry as EntryInfo, now);
-        }
-      };
+      // Which entries show and their lines (CRLF included) are the protocol package's;
+      // only NLST may get bare names (from `listNames`), LIST and MLSD always get EntryInfo.
+      const lineOf = listingLineFormatter(request, ctx.now());
       let batch = "";
       let count = 0;
       const flush = async () => {
@@ -149,14 +131,14 @@ export async function runListing(ctx: TransferContext): Promise<TransferOutcome>
         let next = opened.first;
         while (!next.done) {
           if (signal.aborted) throw signal.reason;
-          const entry = next.value;
-          if (!UNSAFE_NAME.test(entry.name) && (showHidden || !entry.name.startsWith("."))) {
+          const line = lineOf(next.value);
+          if (line !== undefined) {
             if (++count > ctx.maxListEntries) {
               await flush();
               await endAndFlush(socket, signal);
               return failed(path, "too-large", socket.bytesWritten);
             }
-            batch += `${format(entry)}\r\n`;
+            batch += line;
             if (batch.length >= BATCH_BYTES) await flush();
           }
           try {

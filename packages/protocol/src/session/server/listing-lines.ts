@@ -1,6 +1,6 @@
 import type { Permission } from "../../command/index.js";
 import { type FileType, formatMlsxEntry, formatUnixListingLine, type MlsxPermissionSet } from "../../listing/index.js";
-import type { EntryInfo } from "./types.js";
+import type { EntryInfo, TransferRequest } from "./types.js";
 
 /**
  * Maps a storage entry onto the listing module's formatters, so that LIST, STAT, MLSD and
@@ -75,4 +75,36 @@ export function formatMlsxListingEntry(
     },
     facts,
   );
+}
+
+/** An entry of a listing transfer: LIST and MLSD get full entries; NLST may get names only. */
+export type ListingTransferEntry = EntryInfo | { readonly name: string };
+
+/** A name holding CR or LF would end its listing line early (and inject a forged one): never sent. */
+const LINE_BREAK = /[\r\n]/;
+
+/**
+ * The data-connection form of a LIST, NLST or MLSD transfer (RFC 959 §4.1.3, RFC 3659 §7.2):
+ * a function that gives each entry's line with its CRLF, or `undefined` for an entry the
+ * listing leaves out. LIST and NLST hide dot files unless the options hold `a`/`A` (vsftpd's
+ * behaviour); MLSD shows everything. NLST gives bare names, so it may be fed `{ name }` alone;
+ * LIST and MLSD need full entries.
+ */
+export function listingLineFormatter(
+  request: Pick<TransferRequest, "kind" | "listOptions" | "facts" | "permissions">,
+  now: Date,
+): (entry: ListingTransferEntry) => string | undefined {
+  const { kind } = request;
+  const showHidden = kind === "mlsd" || /[aA]/.test(request.listOptions);
+  const format =
+    kind === "nlst"
+      ? (entry: ListingTransferEntry) => entry.name
+      : kind === "mlsd"
+        ? (entry: ListingTransferEntry) =>
+            formatMlsxListingEntry(entry as EntryInfo, request.facts, request.permissions, entry.name)
+        : (entry: ListingTransferEntry) => formatListingEntry(entry as EntryInfo, now);
+  return (entry) => {
+    if (LINE_BREAK.test(entry.name) || (!showHidden && entry.name.startsWith("."))) return undefined;
+    return `${format(entry)}\r\n`;
+  };
 }
